@@ -1,0 +1,134 @@
+"""One turn of a conversation: `resume(flows, session, text, now) -> (session, events)`."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from bot.engine.events import Event, FlowEnded, HeldForCounsellor, Reply, ValueSaved
+from bot.engine.flowset import FlowSet, State
+from bot.engine.problems import FlowError
+from bot.engine.session import Session, Status
+from bot.engine.steps import END, HOLD, INVALID, STEP_TYPES, WAIT
+from bot.engine.textmatch import clean_inbound
+
+# States passed through in one turn without waiting; more means a loop in the flows.
+MAX_STEPS_PER_TURN = 50
+
+
+class Turn:
+    """The working state of one turn: the session being changed and the events so far."""
+
+    def __init__(self, flows: FlowSet, session: Session, now: datetime):
+        self.flows = flows
+        self.session = session
+        self.now = now
+        self.events: list[Event] = []
+
+    @property
+    def language(self) -> str:
+        return self.session.language or self.flows.texts.default
+
+    def text(self, key: str, **params) -> str:
+        values = {k: v for k, v in self.session.values.items() if isinstance(v, (str, int, float))}
+        return self.flows.texts.render(self.language, key, {**values, **params})
+
+    def say(self, key: str, **params) -> None:
+        self.send(self.text(key, **params), key)
+
+    def send(self, text: str, key: str) -> None:
+        self.events.append(Reply(text, key))
+
+    def save(self, name: str, value) -> None:
+        self.session.values[name] = value
+        self.events.append(ValueSaved(name, value))
+
+    def emit(self, event: Event) -> None:
+        self.events.append(event)
+
+    def current(self) -> State:
+        return self.flows.resolve(self.session.position)
+
+    def go(self, ref: str, from_flow: str | None = None) -> None:
+        """Enter `ref` and keep going through states that do not wait for her."""
+        for _ in range(MAX_STEPS_PER_TURN):
+            state = self.flows.resolve(ref, from_flow)
+            self.session.flow, self.session.state = state.flow, state.id
+            self.session.attempts = 0
+            outcome = STEP_TYPES[state.kind].enter(self, state)
+            if outcome is WAIT:
+                self.session.status = Status.ACTIVE
+                return
+            if outcome is HOLD:
+                self.session.status = Status.ESCALATED
+                return
+            if outcome is END:
+                self.session.status = Status.ENDED
+                self.emit(FlowEnded(state.flow))
+                return
+            ref, from_flow = outcome, state.flow
+        raise FlowError(f"more than {MAX_STEPS_PER_TURN} states without waiting for an answer (a loop?)")
+
+    def answer(self, text: str) -> None:
+        """Give her message to the state waiting for it; re-prompt if it does not fit."""
+        state = self.current()
+        step = STEP_TYPES[state.kind]
+        outcome = step.handle(self, state, text)
+        if outcome is not INVALID:
+            self.go(outcome, state.flow)
+            return
+        self.session.attempts += 1
+        if self.session.attempts >= self.flows.settings.max_attempts:
+            self.say(self.flows.settings.texts["stuck"])
+            self.session.attempts = 0
+            return
+        attempts, first_new = self.session.attempts, len(self.events)
+        self.go(state.ref)  # the prompt again, so she sees the question and its options
+        self.session.attempts = attempts
+        hint = step.hint_key(self, state)
+        if hint:  # one SMS: the hint on the first line, then the question again
+            prompt = self.events[first_new]
+            self.events[first_new] = Reply(f"{self.text(hint, **step.hint_params(self, state))}\n{prompt.text}",
+                                           prompt.key)
+
+    def restart(self, welcome_back: bool = False) -> None:
+        if welcome_back:
+            self.say(self.flows.settings.texts["welcome_back"])
+        self.go(self.flows.settings.entry)
+
+
+def is_idle(flows: FlowSet, session: Session, now: datetime) -> bool:
+    """True when she left a conversation half-way longer ago than the idle limit."""
+    if session.updated_at is None or session.status is not Status.ACTIVE:
+        return False
+    return now - session.updated_at > timedelta(minutes=flows.settings.idle_minutes)
+
+
+def resume(flows: FlowSet, session: Session, text: str | None, now: datetime) -> tuple[Session, list[Event]]:
+    """Advance `session` by her message `text` at time `now`.
+
+    Returns a new session (the given one is not changed) and the events of this turn:
+    replies to send, values saved, and requests for the caller (escalate, opt out, erase...).
+    Keywords (menu, language, counsellor, quick exit, stop, start, delete) work from any state;
+    a conversation left idle too long restarts at the entry with a "welcome back".
+    """
+    turn = Turn(flows, session.copy(), now)
+    text = clean_inbound(text)
+    keyword = flows.match_keyword(text) if text else None
+    current = turn.session
+
+    if current.opted_out:
+        if keyword and keyword.id == "start":
+            turn.go(keyword.go)
+    elif keyword:
+        turn.go(keyword.go)
+    elif current.status is Status.ESCALATED:
+        turn.emit(HeldForCounsellor())
+    elif current.status is not Status.ACTIVE or not flows.has_state(current.position or ""):
+        turn.restart()
+    elif is_idle(flows, current, now):
+        turn.restart(welcome_back=True)
+    else:
+        turn.answer(text)
+
+    current.updated_at = now
+    return current, turn.events
+

@@ -1,0 +1,138 @@
+"""The meaning of a loaded flow set: links, reachability, texts in every language, keywords.
+
+`validate(flows)` returns every problem at once (shape problems from loading first), sorted by
+file and line, so a coordinator fixes them in one pass.
+"""
+from __future__ import annotations
+
+from collections import deque
+
+from bot.engine.flowset import FlowSet, State
+from bot.engine.problems import Problem
+from bot.engine.steps import STEP_TYPES
+from bot.engine.textmatch import normalise
+from bot.engine.texts import placeholders
+
+# Her safety depends on these keywords existing.
+REQUIRED_KEYWORDS = ("menu", "language", "counsellor", "quick_exit", "stop", "start", "delete")
+
+
+def validate(flows: FlowSet) -> list[Problem]:
+    """Every problem in `flows`, shape and meaning, sorted by path and line."""
+    problems = list(flows.load_problems)
+
+    def report(path, line, message, severity="error"):
+        problems.append(Problem(path, line, message, severity))
+
+    used_keys: list[tuple[str, str, int]] = []  # (key, path, line)
+    for flow in flows.flows.values():
+        if flow.start and flow.start not in flow.states:
+            report(flow.path, flow.start_line, f"start state '{flow.start}' is not in flow '{flow.name}'")
+        for state in flow.states.values():
+            _check_state(flows, state, report, used_keys)
+    _check_settings(flows, report, used_keys)
+    _check_keywords(flows, report, used_keys)
+    _check_reachable(flows, report)
+    _check_texts(flows, report, used_keys)
+    return sorted(set(problems))
+
+
+def _check_state(flows: FlowSet, state: State, report, used_keys) -> None:
+    step = STEP_TYPES[state.kind]
+    step.check(state, lambda line, message: report(state.path, line, f"state '{state.id}': {message}"))
+    targets = step.targets(state)
+    for ref, line in targets:
+        if not flows.has_state(ref, state.flow):
+            report(state.path, line, f"state '{state.id}' goes to unknown state '{ref}'")
+    if not targets and not step.ends(state):
+        report(state.path, state.line, f"state '{state.id}' is a dead end: give it 'next' or 'end: true'")
+    for key, line in step.text_keys(state):
+        used_keys.append((key, state.path, line))
+
+
+def _check_settings(flows: FlowSet, report, used_keys) -> None:
+    settings = flows.settings
+    if not flows.has_state(settings.entry):
+        report(settings.path, settings.key_lines.get("entry", settings.line),
+               f"entry '{settings.entry}' is not a state (write it as flow.state)")
+    for role, key in settings.texts.items():
+        if isinstance(key, str):
+            used_keys.append((key, settings.path, settings.key_lines.get(f"texts.{role}", settings.line)))
+
+
+def _check_keywords(flows: FlowSet, report, used_keys) -> None:
+    seen_ids = {}
+    owner_of_word: dict[str, str] = {}
+    for keyword in flows.keywords:
+        if keyword.id in seen_ids:
+            report(keyword.path, keyword.line, f"keyword '{keyword.id}' is defined twice")
+        seen_ids[keyword.id] = keyword
+        if not flows.has_state(keyword.go):
+            report(keyword.path, keyword.line, f"keyword '{keyword.id}' goes to unknown state '{keyword.go}'")
+        used_keys.append((keyword.words, keyword.path, keyword.line))
+        for language in flows.texts.languages:
+            entry = flows.texts.texts.get(language, {}).get(keyword.words)
+            if not entry:
+                continue
+            for word in (normalise(w) for w in entry.value.split(",")):
+                if not word:
+                    report(entry.path, entry.line, f"keyword '{keyword.id}' has an empty word")
+                elif word.isdigit() and word != "0":
+                    report(entry.path, entry.line,
+                           f"keyword word '{word}' would hide menu choice {word}; use 0 or a word")
+                elif owner_of_word.get(word, keyword.id) != keyword.id:
+                    report(entry.path, entry.line,
+                           f"word '{word}' is a keyword of both '{owner_of_word[word]}' and '{keyword.id}'")
+                else:
+                    owner_of_word[word] = keyword.id
+    if flows.keywords or flows.flows:
+        path = flows.keywords[0].path if flows.keywords else flows.settings.path
+        for required in REQUIRED_KEYWORDS:
+            if required not in seen_ids:
+                report(path, 1, f"keyword '{required}' is required (it works from any state)")
+
+
+def _check_reachable(flows: FlowSet, report) -> None:
+    roots = [flows.settings.entry] + [k.go for k in flows.keywords]
+    roots += [f"{f.name}.{f.start}" for f in flows.flows.values() if f.start]
+    seen: set[str] = set()
+    queue = deque(r for r in roots if flows.has_state(r))
+    while queue:
+        state = flows.resolve(queue.popleft())
+        if state.ref in seen:
+            continue
+        seen.add(state.ref)
+        for ref, _ in STEP_TYPES[state.kind].targets(state):
+            if flows.has_state(ref, state.flow):
+                queue.append(flows.resolve(ref, state.flow).ref)
+    for flow in flows.flows.values():
+        for state in flow.states.values():
+            if state.ref not in seen:
+                report(state.path, state.line, f"state '{state.id}' is unreachable from '{flow.start}'")
+
+
+def _check_texts(flows: FlowSet, report, used_keys) -> None:
+    catalogue = flows.texts
+    default = catalogue.texts.get(catalogue.default, {})
+    for key, path, line in used_keys:
+        if key not in default:
+            report(path, line, f"unknown locale key '{key}' (not in {catalogue.default})")
+    for language in catalogue.languages[1:]:
+        texts = catalogue.texts.get(language, {})
+        for key, entry in default.items():
+            other = texts.get(key)
+            if other is None:
+                report(entry.path, entry.line, f"'{key}' is missing in '{language}'")
+                continue
+            expected, found = placeholders(entry.value), placeholders(other.value)
+            if expected != found:
+                report(other.path, other.line,
+                       f"'{key}' has placeholders {_names(found)} in '{language}' "
+                       f"but {_names(expected)} in '{catalogue.default}'")
+        for key, entry in texts.items():
+            if key not in default:
+                report(entry.path, entry.line, f"'{key}' is not in '{catalogue.default}' (unused?)", "warning")
+
+
+def _names(names: set[str]) -> str:
+    return "{" + ", ".join(f"%{{{n}}}" for n in sorted(names)) + "}" if names else "none"
