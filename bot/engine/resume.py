@@ -86,7 +86,7 @@ class Turn:
         hint = step.hint_key(self, state)
         if hint:  # one SMS: the hint on the first line, then the question again
             prompt = self.events[first_new]
-            self.events[first_new] = Reply(f"{self.text(hint, **step.hint_params(self, state))}\n{prompt.text}",
+            self.events[first_new] = Reply(f"{self.text(hint)}\n{prompt.text}",
                                            prompt.key)
 
     def restart(self, welcome_back: bool = False) -> None:

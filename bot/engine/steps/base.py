@@ -75,6 +75,3 @@ class Step:
 
     def hint_key(self, turn: "Turn", state: "State") -> str | None:
         return None
-
-    def hint_params(self, turn: "Turn", state: "State") -> dict:
-        return {}

@@ -49,9 +49,6 @@ class Menu(Step):
     def hint_key(self, turn, state):
         return turn.flows.settings.texts.get("hint_menu")
 
-    def hint_params(self, turn, state):
-        return {"max": len(self.options(turn, state))}
-
     def targets(self, state):
         found = super().targets(state)
         menu = state.spec.get("menu")

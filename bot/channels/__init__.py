@@ -1,0 +1,1 @@
+"""Messaging channels (Twilio SMS and WhatsApp)."""

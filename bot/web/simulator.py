@@ -1,0 +1,69 @@
+"""/simulator: talk to the bot as a phone would, through the same engine, storage and rendering."""
+from __future__ import annotations
+
+import uuid
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
+
+from bot import phone
+from bot.conversation import Inbound, handle_inbound, utcnow
+from bot.segments import count_segments
+from bot.store import conversations as store
+from bot.store import db
+
+bp = Blueprint("simulator", __name__, url_prefix="/simulator")
+DEFAULT_PHONE = "+923000000000"
+
+
+@bp.before_request
+def only_when_enabled():
+    if not current_app.config["SIMULATOR_ENABLED"]:
+        abort(404)
+
+
+def _current_phone() -> tuple[str, str]:
+    return session.get("sim_phone", DEFAULT_PHONE), session.get("sim_channel", "sms")
+
+
+@bp.get("/")
+def show():
+    number, channel = _current_phone()
+    vault = current_app.extensions["vault"]
+    messages, state = [], None
+    with db.session() as dbs:
+        contact = store.find_contact(dbs, vault, number)
+        if contact is not None:
+            state = store.load_session(dbs, vault, contact)
+            for row in store.conversation(dbs, contact):
+                text = vault.decrypt(row.body_enc) or ""
+                messages.append({"direction": row.direction, "text": text, "status": row.status,
+                                 "count": count_segments(text), "channel": row.channel})
+    return render_template("simulator.html", phone=number, channel=channel, messages=messages, state=state,
+                           error=request.args.get("error"))
+
+
+@bp.post("/send")
+def send():
+    try:
+        number = phone.normalise(request.form.get("phone", DEFAULT_PHONE), current_app.config["DEFAULT_REGION"])
+    except phone.BadNumber:
+        return redirect(url_for("simulator.show", error="That is not a phone number."))
+    channel = "whatsapp" if request.form.get("channel") == "whatsapp" else "sms"
+    session["sim_phone"], session["sim_channel"] = number, channel
+    body = request.form.get("body", "")
+    if current_app.extensions.get("flows") is None:
+        return redirect(url_for("simulator.show", error="The flows have errors: run flows check."))
+    handle_inbound(Inbound(number, channel, body, f"SIM{uuid.uuid4().hex}", utcnow()))
+    return redirect(url_for("simulator.show") + "#last")
+
+
+@bp.post("/forget")
+def forget():
+    """Erase the simulated number's conversation, as DELETE would, to start over."""
+    number, _ = _current_phone()
+    vault = current_app.extensions["vault"]
+    with db.session() as dbs, dbs.begin():
+        contact = store.find_contact(dbs, vault, number)
+        if contact is not None:
+            store.erase_contact(dbs, contact)
+    return redirect(url_for("simulator.show"))
