@@ -14,6 +14,7 @@ from flask import current_app
 
 from bot.engine import events as ev
 from bot.engine import resume
+from bot.engine.textmatch import clean_inbound
 from bot.segments import count_segments
 from bot.store import conversations as store
 from bot.store import db
@@ -53,7 +54,7 @@ def handle_inbound(message: Inbound) -> list[Outbound]:
     started = time.perf_counter()
     vault = current_app.extensions["vault"]
     flows = current_app.extensions["flows"]
-    body = message.body[:MAX_BODY]
+    body = clean_inbound(message.body)[:MAX_BODY]  # no control characters are stored
     with db.session() as session, session.begin():
         replayed = _replay(session, vault, message.sid)  # before the contact: she may have been erased
         if replayed is not None:
