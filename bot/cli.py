@@ -6,7 +6,7 @@ import uuid
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from bot import flows as flow_loading
 from bot import jobs, phone
@@ -55,6 +55,7 @@ def flows_check(strict, flows_dir, locales_dir):
 
 
 @click.command("chat")
+@with_appcontext
 @click.option("--phone", "number", default="+923000000000", show_default=True, help="Her number (any format).")
 @click.option("--channel", type=click.Choice(["sms", "whatsapp"]), default="sms", show_default=True)
 def chat(number, channel):
@@ -74,6 +75,7 @@ def chat(number, channel):
 
 
 @click.command("purge")
+@with_appcontext
 def purge():
     """Delete conversations older than RETENTION_DAYS now (the worker also does it on a schedule)."""
     click.echo(jobs.run_now("bot.tasks.purge_old_conversations"))

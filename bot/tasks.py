@@ -5,7 +5,7 @@ import logging
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import and_, delete, exists, select
+from sqlalchemy import and_, delete, exists, func, select
 
 from bot.conversation import utcnow
 from bot.store import db
@@ -21,7 +21,11 @@ def purge_old_conversations() -> dict:
     """
     cutoff = utcnow() - timedelta(days=current_app.config["RETENTION_DAYS"])
     with db.session() as session, session.begin():
-        messages = session.execute(delete(Message).where(Message.created_at < cutoff)).rowcount
+        old = Message.created_at < cutoff
+        # Counted first: deleting a message also deletes its replies (ON DELETE CASCADE), which
+        # rowcount would not include.
+        messages = session.scalar(select(func.count()).select_from(Message).where(old))
+        session.execute(delete(Message).where(old))
         sessions = session.execute(delete(ConversationSession).where(ConversationSession.updated_at < cutoff)).rowcount
         contacts = session.execute(delete(Contact).where(and_(
             Contact.last_seen_at < cutoff,

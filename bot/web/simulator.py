@@ -11,7 +11,7 @@ from bot.segments import count_segments
 from bot.store import conversations as store
 from bot.store import db
 
-bp = Blueprint("simulator", __name__, url_prefix="/simulator")
+bp = Blueprint("simulator", __name__, url_prefix="/simulator", template_folder="templates")
 DEFAULT_PHONE = "+923000000000"
 
 
