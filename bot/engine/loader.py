@@ -24,9 +24,10 @@ SETTINGS_TEXTS = ("welcome_back", "stuck", "hint_menu", "hint_yes_no", "hint_tex
 def display_path(path: Path) -> str:
     """The path as a person would type it: relative to the working folder when inside it."""
     try:
-        return os.path.relpath(path)
-    except ValueError:
+        relative = os.path.relpath(path)
+    except ValueError:  # another drive on Windows
         return str(path)
+    return str(Path(path).resolve()) if relative.startswith("..") else relative
 
 
 class _Reader:

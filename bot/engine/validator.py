@@ -33,6 +33,7 @@ def validate(flows: FlowSet) -> list[Problem]:
     _check_settings(flows, report, used_keys)
     _check_keywords(flows, report, used_keys)
     _check_reachable(flows, report)
+    _check_loops(flows, report)
     _check_texts(flows, report, used_keys)
     return sorted(set(problems))
 
@@ -109,6 +110,39 @@ def _check_reachable(flows: FlowSet, report) -> None:
         for state in flow.states.values():
             if state.ref not in seen:
                 report(state.path, state.line, f"state '{state.id}' is unreachable from '{flow.start}'")
+
+
+def _check_loops(flows: FlowSet, report) -> None:
+    """States that pass her on without waiting must not lead back to themselves."""
+    def passes_on(state: State) -> bool:
+        step = STEP_TYPES[state.kind]
+        return not step.waits and not step.ends(state)
+
+    def next_states(state: State) -> list[State]:
+        return [flows.resolve(ref, state.flow) for ref, _ in STEP_TYPES[state.kind].targets(state)
+                if flows.has_state(ref, state.flow)]
+
+    done: set[str] = set()
+    for flow in flows.flows.values():
+        for first in flow.states.values():
+            if first.ref in done or not passes_on(first):
+                continue
+            path, on_path = [first], {first.ref: 0}
+            stack = [iter(next_states(first))]
+            while stack:
+                following = next(stack[-1], None)
+                if following is None:
+                    done.add(path.pop().ref)
+                    on_path = {state.ref: index for index, state in enumerate(path)}
+                    stack.pop()
+                elif following.ref in on_path:
+                    loop = path[on_path[following.ref]:] + [following]
+                    report(following.path, following.line,
+                           "loop without waiting for an answer: " + " -> ".join(s.ref for s in loop))
+                elif following.ref not in done and passes_on(following):
+                    path.append(following)
+                    on_path[following.ref] = len(path) - 1
+                    stack.append(iter(next_states(following)))
 
 
 def _check_texts(flows: FlowSet, report, used_keys) -> None:

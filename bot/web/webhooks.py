@@ -9,6 +9,7 @@ from sqlalchemy.exc import OperationalError
 
 from bot.channels import twilio
 from bot.conversation import Inbound, handle_inbound, utcnow
+from bot.engine.problems import FlowError
 from bot.store import db
 from bot.store.models import STATUS_RANK, Message
 
@@ -30,6 +31,12 @@ def require_twilio_signature():
 def database_unavailable(error):
     log.error("database unavailable while handling %s: %s", request.path, type(error).__name__)
     return Response("database unavailable, retry later\n", 503, mimetype="text/plain")
+
+
+@bp.errorhandler(FlowError)
+def flow_broken(error):
+    log.error("the flows failed at run time: %s", error)
+    return Response("the flows failed: run `flask --app app flows check`\n", 503, mimetype="text/plain")
 
 
 @bp.post("/messages")
