@@ -46,6 +46,7 @@ class Keyword:
     go: str
     path: str
     line: int
+    while_opted_out: bool = False  # also answered after STOP (START, and DELETE so she can erase her data)
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,7 @@ class FlowSet:
     keywords: list[Keyword]
     settings: Settings
     load_problems: list[Problem] = field(default_factory=list)
+    keywords_path: str = "flows/keywords.yaml"
     _keyword_index: dict | None = field(default=None, repr=False)
 
     def resolve(self, ref: str, from_flow: str | None = None) -> State:

@@ -163,11 +163,14 @@ class _Reader:
             if not isinstance(item, LineDict):
                 self.report(path, line, "each keyword must be a mapping {id, words, go}")
                 continue
-            self.unknown_fields(path, item, ("id", "words", "go"), "a keyword")
+            self.unknown_fields(path, item, ("id", "words", "go", "while_opted_out"), "a keyword")
             if not all(isinstance(item.get(k), str) for k in ("id", "words", "go")):
                 self.report(path, line, "a keyword needs 'id', 'words' (a locale key) and 'go' (flow.state)")
                 continue
-            found.append(Keyword(item["id"], item["words"], item["go"], path, line))
+            if not isinstance(item.get("while_opted_out", False), bool):
+                self.report(path, item.line_of("while_opted_out"), "'while_opted_out' must be true or false")
+            found.append(Keyword(item["id"], item["words"], item["go"], path, line,
+                                 item.get("while_opted_out") is True))
         return found
 
 
@@ -191,6 +194,9 @@ def load_flowset(flows_dir: str | Path, texts: Catalogue, extra_problems: list[P
     if settings is None:
         reader.report(display_path(folder / SETTINGS_FILE), 1, "missing: every flow set needs settings.yaml")
         settings = Settings(path=display_path(folder / SETTINGS_FILE))
+    keywords_path = display_path(folder / KEYWORDS_FILE)
+    if not (folder / KEYWORDS_FILE).exists():
+        reader.report(keywords_path, 1, "missing: every flow set needs keywords.yaml")
     if not flows:
         reader.report(display_path(folder), 1, "no flow files (*.yaml) found")
-    return FlowSet(flows, texts, keywords, settings, (extra_problems or []) + reader.problems)
+    return FlowSet(flows, texts, keywords, settings, (extra_problems or []) + reader.problems, keywords_path)

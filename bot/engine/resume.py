@@ -116,8 +116,11 @@ def resume(flows: FlowSet, session: Session, text: str | None, now: datetime) ->
     current = turn.session
 
     if current.opted_out:
-        if keyword and keyword.id == "start":
+        # After STOP only a few keywords are answered, and the questions they ask (DELETE's confirmation).
+        if keyword and keyword.while_opted_out:
             turn.go(keyword.go)
+        elif current.status is Status.ACTIVE and not keyword:
+            turn.answer(text)
     elif keyword:
         turn.go(keyword.go)
     elif current.status is Status.ESCALATED:

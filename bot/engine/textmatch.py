@@ -21,8 +21,7 @@ _LETTER_VARIANTS = str.maketrans({
     "\u0629": "\u06c1",  # teh marbuta -> heh goal
 })
 
-_INVISIBLE = {"\u200b", "\u200c", "\u200d", "\u200e", "\u200f", "\u2066", "\u2067", "\u2068", "\u2069",
-              "\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\ufeff", "\u0640"}  # 0640: tatweel
+_TATWEEL = "\u0640"
 
 
 def to_ascii_digits(text: str) -> str:
@@ -35,9 +34,10 @@ def normalise(text: str) -> str:
     text = unicodedata.normalize("NFKD", text)
     kept = []
     for char in text:
-        if char in _INVISIBLE or unicodedata.combining(char):
-            continue
         category = unicodedata.category(char)
+        # Cf: zero-width and direction marks (Arabic letter mark, RLM, ZWNJ...), soft hyphen, BOM.
+        if category == "Cf" or char == _TATWEEL or unicodedata.combining(char):
+            continue
         if category.startswith("P") or category.startswith("S"):
             kept.append(" ")
         else:

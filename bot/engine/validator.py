@@ -86,8 +86,8 @@ def _check_keywords(flows: FlowSet, report, used_keys) -> None:
                            f"word '{word}' is a keyword of both '{owner_of_word[word]}' and '{keyword.id}'")
                 else:
                     owner_of_word[word] = keyword.id
-    if flows.keywords or flows.flows:
-        path = flows.keywords[0].path if flows.keywords else flows.settings.path
+    if flows.flows:
+        path = flows.keywords_path
         for required in REQUIRED_KEYWORDS:
             if required not in seen_ids:
                 report(path, 1, f"keyword '{required}' is required (it works from any state)")

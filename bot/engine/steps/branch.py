@@ -8,9 +8,10 @@ class Branch(Step):
     target_fields = ("default",)
 
     def enter(self, turn, state):
-        value = turn.session.values.get(state.spec["branch"])
-        cases = state.spec["cases"]
-        return cases.get(value if not isinstance(value, bool) else str(value).lower(), state.spec["default"])
+        # Compared as text: a menu saves "1", while YAML reads the case key 1 as a number.
+        value = _as_text(turn.session.values.get(state.spec["branch"]))
+        cases = {_as_text(key): target for key, target in state.spec["cases"].items()}
+        return cases.get(value, state.spec["default"])
 
     def targets(self, state):
         found = super().targets(state)
@@ -22,3 +23,9 @@ class Branch(Step):
     def check(self, state, report):
         if not isinstance(state.spec.get("cases"), dict) or not state.spec["cases"]:
             report(state.line_of("cases"), "'cases' must map saved values to states")
+
+
+def _as_text(value) -> str | None:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return None if value is None else str(value)
