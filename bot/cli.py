@@ -11,6 +11,10 @@ from flask.cli import AppGroup, with_appcontext
 from bot import flows as flow_loading
 from bot import jobs, phone
 from bot.conversation import Inbound, handle_inbound, utcnow
+from bot.engine.preview import all_messages
+from bot.engine.problems import Problem
+from bot.engine.segments import count_segments
+from bot.engine.text_checks import UNREVIEWED
 
 db_cli = AppGroup("db", help="Create or migrate the database schema.")
 flows_cli = AppGroup("flows", help="Check the flow and locale files.")
@@ -43,15 +47,59 @@ def db_downgrade(revision):
 def flows_check(strict, flows_dir, locales_dir):
     """Print every problem as path:line: message; exit 1 on any error."""
     flowset, problems = flow_loading.load(flows_dir or current_app.config["FLOWS_DIR"],
-                                          locales_dir or current_app.config["LOCALES_DIR"])
-    for problem in problems:
+                                          locales_dir or current_app.config["LOCALES_DIR"],
+                                          current_app.config["FACTS_FILE"])
+    unreviewed = [p for p in problems if p.severity == UNREVIEWED]
+    shown = [p for p in problems if p.severity != UNREVIEWED]
+    if strict:
+        shown += [Problem(p.path, p.line, p.message) for p in unreviewed]  # each one an error
+    for problem in sorted(shown):
         click.echo(str(problem))
-    errors = [p for p in problems if p.severity == "error" or strict]
-    warnings = len(problems) - len([p for p in problems if p.severity == "error"])
-    summary = (f"{len(flowset.flows)} flows, {len(flowset.texts.languages)} languages: "
-               f"{len([p for p in problems if p.severity == 'error'])} errors, {warnings} warnings")
-    click.echo(summary, err=True)
+    if not strict:
+        for language in flowset.texts.languages:
+            count = sum(1 for key in flowset.texts.texts.get(language, {})
+                        if flowset.texts.review_status(language, key) != "reviewed")
+            if count:
+                click.echo(f"{flowset.texts.languages_path}:1: warning: {count} '{language}' texts are not yet "
+                           f"reviewed by a native speaker (`flows texts` lists them; --strict fails on them)")
+    errors = [p for p in shown if p.severity == "error" or strict]
+    warnings = len(shown) - len(errors) + (0 if strict else len(unreviewed))
+    click.echo(f"{len(flowset.flows)} flows, {len(flowset.texts.languages)} languages: "
+               f"{len(errors)} errors, {warnings} warnings", err=True)
     sys.exit(1 if errors else 0)
+
+
+@flows_cli.command("texts")
+@click.option("--unreviewed", is_flag=True, help="Only keys with a text not reviewed in some language.")
+def flows_texts(unreviewed):
+    """A table of every text key by language: SMS segments as sent, and native review status."""
+    flowset, _ = flow_loading.load(current_app.config["FLOWS_DIR"], current_app.config["LOCALES_DIR"])
+    catalogue = flowset.texts
+    sent = {language: {} for language in catalogue.languages}
+    for language in catalogue.languages:
+        for preview in all_messages(flowset, language):
+            segments = count_segments(preview.text).segments
+            sent[language][preview.key] = max(segments, sent[language].get(preview.key, 0))
+    status_mark = {"reviewed": "R", "changed": "C", "unreviewed": "U"}
+    rows = []
+    for key in sorted(catalogue.texts[catalogue.default]):
+        cells = []
+        for language in catalogue.languages:
+            entry = catalogue.texts.get(language, {}).get(key)
+            if entry is None:
+                cells.append("-")
+                continue
+            segments = sent[language].get(key) or count_segments(entry.value).segments
+            over = "!" if segments > catalogue.budget(key) else ""
+            cells.append(f"{segments}{over} {status_mark[catalogue.review_status(language, key)]}")
+        if unreviewed and all(cell.endswith(" R") for cell in cells):
+            continue
+        rows.append([key, str(catalogue.budget(key))] + cells)
+    header = ["key", "budget"] + list(catalogue.languages)
+    widths = [max(len(row[i]) for row in rows + [header]) for i in range(len(header))]
+    click.echo("SMS segments as sent (! over budget); R reviewed, C changed since review, U unreviewed, - missing")
+    for row in [header] + rows:
+        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
 
 
 @click.command("chat")

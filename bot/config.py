@@ -44,6 +44,7 @@ def from_env(env=os.environ) -> dict:
         "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", "").rstrip("/"),
         "FLOWS_DIR": env.get("FLOWS_DIR", str(ROOT / "flows")),
         "LOCALES_DIR": env.get("LOCALES_DIR", str(ROOT / "locales")),
+        "FACTS_FILE": env.get("FACTS_FILE", str(ROOT.parent / "shared" / "law" / "FACTS.md")),
         "DEFAULT_REGION": env.get("DEFAULT_REGION", "PK"),
         "RETENTION_DAYS": _int(env, "RETENTION_DAYS", 90),
         "SIMULATOR_ENABLED": env.get("SIMULATOR_ENABLED", "").lower() in ("1", "true", "yes")

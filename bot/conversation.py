@@ -15,7 +15,7 @@ from flask import current_app
 from bot.engine import events as ev
 from bot.engine import resume
 from bot.engine.textmatch import clean_inbound
-from bot.segments import count_segments
+from bot.engine.segments import count_segments
 from bot.store import conversations as store
 from bot.store import db
 from bot.store.models import Direction, Message, MessageStatus

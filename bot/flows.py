@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import logging
+import re
+from pathlib import Path
 
 from flask import Flask
 
@@ -11,16 +13,26 @@ from bot.i18n import load_catalogue
 log = logging.getLogger(__name__)
 
 
-def load(flows_dir: str, locales_dir: str) -> tuple[FlowSet, list[Problem]]:
+FACT_ROW = re.compile(r"^\|\s*(F-[A-Z]+-\d+)\s*\|", re.MULTILINE)
+
+
+def known_facts(facts_file: str | None) -> set[str] | None:
+    """The fact ids of FACTS.md, or None when the file is not there (the check is then skipped)."""
+    if not facts_file or not Path(facts_file).is_file():
+        return None
+    return set(FACT_ROW.findall(Path(facts_file).read_text(encoding="utf-8")))
+
+
+def load(flows_dir: str, locales_dir: str, facts_file: str | None = None) -> tuple[FlowSet, list[Problem]]:
     """The flow set in `flows_dir` with the texts in `locales_dir`, and every problem found."""
     catalogue, text_problems = load_catalogue(locales_dir)
     flowset = load_flowset(flows_dir, catalogue, text_problems)
-    return flowset, validate(flowset)
+    return flowset, validate(flowset, known_facts(facts_file))
 
 
 def init_app(app: Flask) -> None:
     """Load the flows once. With errors the app still starts (to report them) but answers 503."""
-    flowset, problems = load(app.config["FLOWS_DIR"], app.config["LOCALES_DIR"])
+    flowset, problems = load(app.config["FLOWS_DIR"], app.config["LOCALES_DIR"], app.config["FACTS_FILE"])
     errors = [p for p in problems if p.severity == "error"]
     for problem in errors:
         log.error("flow problem: %s", problem)

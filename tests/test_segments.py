@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.segments import count_segments
+from bot.engine.segments import count_segments
 
 URDU_LETTER = "ب"
 ZABAR, ZER, PESH = "\u064e", "\u0650", "\u064f"

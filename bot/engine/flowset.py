@@ -52,6 +52,7 @@ class Keyword:
 @dataclass(frozen=True)
 class Settings:
     entry: str = "main.menu"
+    first_contact: str | None = None  # where a new number starts when her language is not known
     idle_minutes: int = 60
     max_attempts: int = 3
     texts: dict = field(default_factory=dict)  # role -> locale key (welcome_back, stuck, hints)
@@ -68,6 +69,7 @@ class FlowSet:
     settings: Settings
     load_problems: list[Problem] = field(default_factory=list)
     keywords_path: str = "flows/keywords.yaml"
+    numbers: dict = field(default_factory=dict)  # phone numbers texts may give, as %{name}
     _keyword_index: dict | None = field(default=None, repr=False)
 
     def resolve(self, ref: str, from_flow: str | None = None) -> State:

@@ -17,8 +17,9 @@ from bot.engine.yamlfile import LineDict, YamlProblem, load_yaml_text
 
 SPEC_VERSION = 1
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-SETTINGS_FILE, KEYWORDS_FILE = "settings.yaml", "keywords.yaml"
+SETTINGS_FILE, KEYWORDS_FILE, NUMBERS_FILE = "settings.yaml", "keywords.yaml", "numbers.yaml"
 SETTINGS_TEXTS = ("welcome_back", "stuck", "hint_menu", "hint_yes_no", "hint_text")
+PAGES_TEXTS = ("pages_more", "pages_last")  # needed when a flow has `pages`
 
 
 def display_path(path: Path) -> str:
@@ -125,13 +126,16 @@ class _Reader:
         path, data = self.read(file)
         if data is None or not self.check_version(path, data):
             return Settings(path=path)
-        self.unknown_fields(path, data, ("spec_version", "entry", "idle_minutes", "max_attempts", "texts"),
-                            "settings")
+        self.unknown_fields(path, data, ("spec_version", "entry", "first_contact", "idle_minutes", "max_attempts",
+                                         "texts"), "settings")
         texts = data.get("texts")
         if not isinstance(texts, LineDict):
             self.report(path, data.line_of("texts"), f"'texts' must name a locale key for: {', '.join(SETTINGS_TEXTS)}")
             texts = LineDict()
             texts.line, texts.key_lines = data.line, {}
+        for role in set(texts) - set(SETTINGS_TEXTS) - set(PAGES_TEXTS):
+            self.report(path, texts.line_of(role), f"unknown text '{role}' in settings "
+                                                   f"(known: {', '.join(SETTINGS_TEXTS + PAGES_TEXTS)})")
         for role in SETTINGS_TEXTS:
             if not isinstance(texts.get(role), str):
                 self.report(path, texts.line, f"settings 'texts' needs '{role}' (a locale key)")
@@ -142,11 +146,32 @@ class _Reader:
         entry = data.get("entry")
         if not isinstance(entry, str):
             self.report(path, data.line, "missing 'entry' (where a conversation starts, as flow.state)")
+        first_contact = data.get("first_contact")
+        if first_contact is not None and not isinstance(first_contact, str):
+            self.report(path, data.line_of("first_contact"), "'first_contact' must be a state, as flow.state")
         return Settings(entry=entry if isinstance(entry, str) else "main.menu",
+                        first_contact=first_contact if isinstance(first_contact, str) else None,
                         idle_minutes=data.get("idle_minutes", 60) if isinstance(data.get("idle_minutes"), int) else 60,
                         max_attempts=data.get("max_attempts", 3) if isinstance(data.get("max_attempts"), int) else 3,
                         texts=dict(texts), path=path, line=data.line,
                         key_lines={**data.key_lines, **{f"texts.{k}": v for k, v in texts.key_lines.items()}})
+
+    def numbers(self, file: Path) -> dict:
+        path, data = self.read(file)
+        if data is None or not self.check_version(path, data):
+            return {}
+        self.unknown_fields(path, data, ("spec_version", "numbers"), "numbers")
+        numbers = data.get("numbers")
+        if not isinstance(numbers, LineDict):
+            self.report(path, data.line_of("numbers"), "'numbers' must map names to phone numbers")
+            return {}
+        found = {}
+        for name, number in numbers.items():
+            if not isinstance(number, str) or not number.replace("+", "", 1).isdigit():
+                self.report(path, numbers.line_of(name), f"number '{name}' must be digits in quotes, like \"1099\"")
+            else:
+                found[name] = number
+        return found
 
     def keywords(self, file: Path) -> list[Keyword]:
         path, data = self.read(file)
@@ -179,12 +204,14 @@ def load_flowset(flows_dir: str | Path, texts: Catalogue, extra_problems: list[P
     reader = _Reader()
     folder = Path(flows_dir)
     flows: dict[str, Flow] = {}
-    settings, keywords = None, []
+    settings, keywords, numbers = None, [], {}
     for file in sorted(folder.glob("*.yaml")):
         if file.name == SETTINGS_FILE:
             settings = reader.settings(file)
         elif file.name == KEYWORDS_FILE:
             keywords = reader.keywords(file)
+        elif file.name == NUMBERS_FILE:
+            numbers = reader.numbers(file)
         else:
             flow = reader.flow(file)
             if flow:
@@ -199,4 +226,5 @@ def load_flowset(flows_dir: str | Path, texts: Catalogue, extra_problems: list[P
         reader.report(keywords_path, 1, "missing: every flow set needs keywords.yaml")
     if not flows:
         reader.report(display_path(folder), 1, "no flow files (*.yaml) found")
-    return FlowSet(flows, texts, keywords, settings, (extra_problems or []) + reader.problems, keywords_path)
+    return FlowSet(flows, texts, keywords, settings, (extra_problems or []) + reader.problems, keywords_path,
+                   numbers)

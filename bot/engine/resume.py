@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from bot.engine.events import Event, FlowEnded, HeldForCounsellor, Reply, ValueSaved
+from bot.engine.detect import detect_language
+from bot.engine.events import Event, FlowEnded, HeldForCounsellor, LanguageChanged, Reply, ValueSaved
 from bot.engine.flowset import FlowSet, State
 from bot.engine.problems import FlowError
 from bot.engine.session import Session, Status
@@ -29,7 +30,7 @@ class Turn:
 
     def text(self, key: str, **params) -> str:
         values = {k: v for k, v in self.session.values.items() if isinstance(v, (str, int, float))}
-        return self.flows.texts.render(self.language, key, {**values, **params})
+        return self.flows.texts.render(self.language, key, {**self.flows.numbers, **values, **params})
 
     def say(self, key: str, **params) -> None:
         self.send(self.text(key, **params), key)
@@ -72,6 +73,9 @@ class Turn:
         state = self.current()
         step = STEP_TYPES[state.kind]
         outcome = step.handle(self, state, text)
+        if outcome is WAIT:  # the step answered and still waits here (the next part of a text)
+            self.session.attempts = 0
+            return
         if outcome is not INVALID:
             self.go(outcome, state.flow)
             return
@@ -80,9 +84,8 @@ class Turn:
             self.say(self.flows.settings.texts["stuck"])
             self.session.attempts = 0
             return
-        attempts, first_new = self.session.attempts, len(self.events)
-        self.go(state.ref)  # the prompt again, so she sees the question and its options
-        self.session.attempts = attempts
+        first_new = len(self.events)
+        step.reprompt(self, state)  # the question again, so she sees it and its options
         hint = step.hint_key(self, state)
         if hint:  # one SMS: the hint on the first line, then the question again
             prompt = self.events[first_new]
@@ -93,6 +96,18 @@ class Turn:
         if welcome_back:
             self.say(self.flows.settings.texts["welcome_back"])
         self.go(self.flows.settings.entry)
+
+    def first_contact(self, text: str) -> None:
+        """A new number: answer in the language she wrote in, else ask which language."""
+        language = detect_language(text, self.flows.texts)
+        if language:
+            self.session.language = language
+            self.emit(LanguageChanged(language))
+            self.restart()
+        elif len(self.flows.texts.languages) > 1 and self.flows.settings.first_contact:
+            self.go(self.flows.settings.first_contact)
+        else:
+            self.restart()
 
 
 def is_idle(flows: FlowSet, session: Session, now: datetime) -> bool:
@@ -125,6 +140,8 @@ def resume(flows: FlowSet, session: Session, text: str | None, now: datetime) ->
         turn.go(keyword.go)
     elif current.status is Status.ESCALATED:
         turn.emit(HeldForCounsellor())
+    elif current.status is Status.NEW and current.language is None:
+        turn.first_contact(text)
     elif current.status is not Status.ACTIVE or not flows.has_state(current.position or ""):
         turn.restart()
     elif is_idle(flows, current, now):

@@ -8,8 +8,10 @@ from __future__ import annotations
 from collections import deque
 
 from bot.engine.flowset import FlowSet, State
+from bot.engine.loader import PAGES_TEXTS
 from bot.engine.problems import Problem
 from bot.engine.steps import STEP_TYPES
+from bot.engine.text_checks import check_texts
 from bot.engine.textmatch import normalise
 from bot.engine.texts import placeholders
 
@@ -17,8 +19,11 @@ from bot.engine.texts import placeholders
 REQUIRED_KEYWORDS = ("menu", "language", "counsellor", "quick_exit", "stop", "start", "delete")
 
 
-def validate(flows: FlowSet) -> list[Problem]:
-    """Every problem in `flows`, shape and meaning, sorted by path and line."""
+def validate(flows: FlowSet, known_facts: set[str] | None = None) -> list[Problem]:
+    """Every problem in `flows`, shape and meaning, sorted by path and line.
+
+    `known_facts` are the fact ids of shared/law/FACTS.md; texts may name only these.
+    """
     problems = list(flows.load_problems)
 
     def report(path, line, message, severity="error"):
@@ -35,6 +40,8 @@ def validate(flows: FlowSet) -> list[Problem]:
     _check_reachable(flows, report)
     _check_loops(flows, report)
     _check_texts(flows, report, used_keys)
+    if not any(p.severity == "error" for p in problems):  # measuring messages needs a sound flow set
+        problems += check_texts(flows, known_facts)
     return sorted(set(problems))
 
 
@@ -56,6 +63,14 @@ def _check_settings(flows: FlowSet, report, used_keys) -> None:
     if not flows.has_state(settings.entry):
         report(settings.path, settings.key_lines.get("entry", settings.line),
                f"entry '{settings.entry}' is not a state (write it as flow.state)")
+    if settings.first_contact and not flows.has_state(settings.first_contact):
+        report(settings.path, settings.key_lines.get("first_contact", settings.line),
+               f"first_contact '{settings.first_contact}' is not a state (write it as flow.state)")
+    uses_pages = any(state.kind == "pages" for flow in flows.flows.values() for state in flow.states.values())
+    for role in PAGES_TEXTS if uses_pages else ():
+        if not isinstance(settings.texts.get(role), str):
+            report(settings.path, settings.key_lines.get("texts", settings.line),
+                   f"settings 'texts' needs '{role}' (a locale key): a flow has pages")
     for role, key in settings.texts.items():
         if isinstance(key, str):
             used_keys.append((key, settings.path, settings.key_lines.get(f"texts.{role}", settings.line)))
@@ -94,7 +109,7 @@ def _check_keywords(flows: FlowSet, report, used_keys) -> None:
 
 
 def _check_reachable(flows: FlowSet, report) -> None:
-    roots = [flows.settings.entry] + [k.go for k in flows.keywords]
+    roots = [flows.settings.entry, flows.settings.first_contact or ""] + [k.go for k in flows.keywords]
     roots += [f"{f.name}.{f.start}" for f in flows.flows.values() if f.start]
     seen: set[str] = set()
     queue = deque(r for r in roots if flows.has_state(r))

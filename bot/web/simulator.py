@@ -7,7 +7,7 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 
 from bot import phone
 from bot.conversation import Inbound, handle_inbound, utcnow
-from bot.segments import count_segments
+from bot.engine.segments import count_segments
 from bot.store import conversations as store
 from bot.store import db
 

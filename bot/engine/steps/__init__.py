@@ -1,9 +1,10 @@
 """Step types, one small file each, registered by name. `kind_of` tells a state's type."""
-from bot.engine.steps import action, branch, end, escalate, free_text, goto, menu, message, set_value, yes_no  # noqa: F401
+from bot.engine.steps import (action, branch, end, escalate, free_text, goto, menu, message, pages,  # noqa: F401
+                              set_value, yes_no)
 from bot.engine.steps.base import END, HOLD, INVALID, STEP_TYPES, WAIT, Outcome, Step
 
 # A state's type is named by the one field only that type has; a plain `say` + `next` is a message.
-TYPE_FIELDS = {"menu": "menu", "branch": "branch", "set": "set", "goto": "goto",
+TYPE_FIELDS = {"menu": "menu", "pages": "pages", "branch": "branch", "set": "set", "goto": "goto",
                "do": "action", "escalate": "escalate", "end": "end"}
 
 

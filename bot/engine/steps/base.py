@@ -75,3 +75,7 @@ class Step:
 
     def hint_key(self, turn: "Turn", state: "State") -> str | None:
         return None
+
+    def reprompt(self, turn: "Turn", state: "State") -> None:
+        """Ask again after an answer that did not fit (by default: the question as on arrival)."""
+        self.enter(turn, state)
