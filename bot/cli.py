@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import sys
 import uuid
+from collections import Counter
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -56,10 +58,8 @@ def flows_check(strict, flows_dir, locales_dir):
     for problem in sorted(shown):
         click.echo(str(problem))
     if not strict:
-        for language in flowset.texts.languages:
-            count = sum(1 for key in flowset.texts.texts.get(language, {})
-                        if flowset.texts.review_status(language, key) != "reviewed")
-            if count:
+        by_language = Counter(Path(p.path).name.split(".")[-2] for p in unreviewed)  # <namespace>.<lang>.yml
+        for language, count in by_language.items():
                 click.echo(f"{flowset.texts.languages_path}:1: warning: {count} '{language}' texts are not yet "
                            f"reviewed by a native speaker (`flows texts` lists them; --strict fails on them)")
     errors = [p for p in shown if p.severity == "error" or strict]

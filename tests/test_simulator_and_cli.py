@@ -53,7 +53,7 @@ def test_simulator_is_off_unless_enabled(database_url):
 
 
 def test_chat_command_talks_through_the_same_engine(runner, app):
-    result = runner.invoke(args=["chat", "--phone", "0300 1112223"], input="hi\n1\n")
+    result = runner.invoke(args=["chat", "--phone", "0300 1112223"], input="hi\n2\n")
     assert result.exit_code == 0, result.output
     assert "Chatting as +923001112223 over sms" in result.output
     assert "bot [1 SMS]>\nHello. Reply with a number:" in result.output

@@ -30,8 +30,11 @@ def script_of(text: str) -> str | None:
     return "arabic" if arabic >= latin else "latin"
 
 
-def detect_language(text: str, texts: Catalogue) -> str | None:
-    """The enabled language `text` is clearly written in, or None when unsure."""
+def detect_language(text: str, texts: Catalogue, keywords=()) -> str | None:
+    """The enabled language `text` is clearly written in, or None when unsure.
+
+    A keyword's words count as that language's words too (a first message may be just "مینو").
+    """
     script = script_of(text)
     if script is None or len(texts.languages) < 2:
         return None
@@ -41,8 +44,10 @@ def detect_language(text: str, texts: Catalogue) -> str | None:
         if not texts.has(NAME_KEY, language) or script_of(texts.raw(language, NAME_KEY)) != script:
             continue
         score = 0
-        if texts.has(WORDS_KEY, language):
-            score += len(words & texts.words_of(language, WORDS_KEY))
+        known = set(texts.words_of(language, WORDS_KEY))
+        for keyword in keywords:
+            known |= texts.words_of(language, keyword.words)
+        score += len(words & known)
         score += 2 * len(set(texts.letters.get(language, "")) & set(text))
         scores[language] = score
     ranked = sorted(scores.items(), key=lambda item: item[1], reverse=True)

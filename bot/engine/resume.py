@@ -97,14 +97,15 @@ class Turn:
             self.say(self.flows.settings.texts["welcome_back"])
         self.go(self.flows.settings.entry)
 
-    def first_contact(self, text: str) -> None:
-        """A new number: answer in the language she wrote in, else ask which language."""
-        language = detect_language(text, self.flows.texts)
+    def detect_language(self, text: str) -> None:
+        language = detect_language(text, self.flows.texts, self.flows.keywords)
         if language:
             self.session.language = language
             self.emit(LanguageChanged(language))
-            self.restart()
-        elif len(self.flows.texts.languages) > 1 and self.flows.settings.first_contact:
+
+    def first_contact(self) -> None:
+        """A new number: answer in the language she wrote in (already detected), else ask which."""
+        if self.session.language is None and len(self.flows.texts.languages) > 1 and self.flows.settings.first_contact:
             self.go(self.flows.settings.first_contact)
         else:
             self.restart()
@@ -129,6 +130,8 @@ def resume(flows: FlowSet, session: Session, text: str | None, now: datetime) ->
     text = clean_inbound(text)
     keyword = flows.match_keyword(text) if text else None
     current = turn.session
+    if current.status is Status.NEW and current.language is None:
+        turn.detect_language(text)  # even a first message that is a keyword is answered in her language
 
     if current.opted_out:
         # After STOP only a few keywords are answered, and the questions they ask (DELETE's confirmation).
@@ -140,8 +143,8 @@ def resume(flows: FlowSet, session: Session, text: str | None, now: datetime) ->
         turn.go(keyword.go)
     elif current.status is Status.ESCALATED:
         turn.emit(HeldForCounsellor())
-    elif current.status is Status.NEW and current.language is None:
-        turn.first_contact(text)
+    elif current.status is Status.NEW:
+        turn.first_contact()
     elif current.status is not Status.ACTIVE or not flows.has_state(current.position or ""):
         turn.restart()
     elif is_idle(flows, current, now):

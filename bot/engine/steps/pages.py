@@ -41,7 +41,11 @@ class Pages(Step):
         return turn.flows.settings.texts.get("hint_menu")
 
     def reprompt(self, turn, state):
-        self.show(turn, state, turn.session.values.get(PAGE, 0))  # the part she was reading, not the first
+        # Only what to reply, not the whole part again: it is still on her screen, and costs SMS.
+        index = turn.session.values.get(PAGE, 0)
+        last = index == len(state.spec["pages"]) - 1
+        footer = turn.flows.settings.texts["pages_last" if last else "pages_more"]
+        turn.say(footer)
 
     def text_keys(self, state):
         pages = state.spec.get("pages")
