@@ -59,7 +59,7 @@ def flows_check(strict, flows_dir, locales_dir):
         click.echo(str(problem))
     if not strict:
         by_language = Counter(Path(p.path).name.split(".")[-2] for p in unreviewed)  # <namespace>.<lang>.yml
-        for language, count in by_language.items():
+        for language, count in sorted(by_language.items(), key=lambda item: flowset.texts.languages.index(item[0])):
                 click.echo(f"{flowset.texts.languages_path}:1: warning: {count} '{language}' texts are not yet "
                            f"reviewed by a native speaker (`flows texts` lists them; --strict fails on them)")
     errors = [p for p in shown if p.severity == "error" or strict]

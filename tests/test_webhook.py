@@ -139,11 +139,11 @@ def test_missing_message_sid_gets_400(client, app):
     assert response.status_code == 400
 
 
-def test_empty_body_is_answered_with_the_menu(send, app):
+def test_empty_first_message_is_answered_with_the_language_menu(send, app):
     texts = replies(send(""))
-    assert texts[0].startswith("Hello.")
+    assert texts[0].startswith("Salam. Reply with a number:\n1. English\n2. اردو")
     texts = replies(send(""))  # at the menu, an empty answer is a wrong answer: hint and menu again
-    assert texts[0].startswith("Please reply with one of the numbers below.")
+    assert texts[0].startswith("Please reply with one of the numbers below.\nSalam.")
 
 
 def test_a_2000_character_body_is_stored_whole_and_answered(send, app):
