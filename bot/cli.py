@@ -11,15 +11,16 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from bot import flows as flow_loading
-from bot import jobs, phone
+from bot import jobs, phone, texts_csv
 from bot.conversation import Inbound, handle_inbound, utcnow
 from bot.engine.preview import all_messages
 from bot.engine.problems import Problem
 from bot.engine.segments import count_segments
 from bot.engine.text_checks import UNREVIEWED
+from bot.i18n import load_catalogue
 
 db_cli = AppGroup("db", help="Create or migrate the database schema.")
-flows_cli = AppGroup("flows", help="Check the flow and locale files.")
+flows_cli = AppGroup("flows", help="Check the flows and texts, list the texts, export and import them as CSV.")
 
 
 @db_cli.command("upgrade")
@@ -100,6 +101,53 @@ def flows_texts(unreviewed):
     click.echo("SMS segments as sent (! over budget); R reviewed, C changed since review, U unreviewed, - missing")
     for row in [header] + rows:
         click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+
+
+@flows_cli.command("export-texts")
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--excel", is_flag=True, help="Start with a UTF-8 BOM, which Excel needs to read accents and Urdu.")
+def flows_export_texts(file, excel):
+    """Write every text, its review status and budget to FILE as CSV for translators (- for stdout)."""
+    catalogue, problems = load_catalogue(current_app.config["LOCALES_DIR"])
+    for problem in problems:
+        click.echo(f"warning: {problem}", err=True)  # a file that cannot be read leaves its texts out
+    data = texts_csv.export_csv(catalogue).encode("utf-8-sig" if excel else "utf-8")
+    with click.open_file(file, "wb") as out:
+        out.write(data)
+    if file != "-":
+        click.echo(f"{len(catalogue.texts.get(catalogue.default, {}))} texts in "
+                   f"{', '.join(catalogue.languages)} written to {file}", err=True)
+
+
+@flows_cli.command("import-texts")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
+@click.option("--dry-run", is_flag=True, help="Check and show the changes; write nothing.")
+def flows_import_texts(file, dry_run):
+    """Take new texts and reviews from a CSV made by export-texts: all of it, or nothing if a text has an error."""
+    with click.open_file(file, "rb") as source:
+        data = source.read()
+    try:
+        text = data.decode("utf-8-sig")
+        outcome = texts_csv.import_csv(text, file, current_app.config["FLOWS_DIR"],
+                                       current_app.config["LOCALES_DIR"], current_app.config["FACTS_FILE"], dry_run)
+    except UnicodeDecodeError:
+        raise click.ClickException(f"{file} is not UTF-8 text: save it as 'CSV UTF-8'") from None
+    except texts_csv.TextsCsvError as error:
+        raise click.ClickException(f"{file}: {error}") from None
+    for note in outcome.notes:
+        click.echo(f"{file}:1: warning: {note}", err=True)
+    for refusal in outcome.refusals:
+        click.echo(refusal)
+    if outcome.refusals:
+        click.echo(f"{file}: nothing imported: fix the rows above and import again", err=True)
+        sys.exit(1)
+    if dry_run:
+        for change in outcome.changes:
+            done = [f"new text: {change.text!r}"] if change.text is not None else []
+            done += [f"reviewed by {change.reviewer}"] if change.reviewer else []
+            click.echo(f"{file}:{change.line}: {change.key} ({change.language}): {'; '.join(done)}")
+    click.echo(f"{outcome.texts_changed} texts changed, {outcome.reviews_recorded} reviews recorded"
+               + (" (dry run: nothing written)" if dry_run else ""))
 
 
 @click.command("chat")

@@ -119,3 +119,15 @@ def test_flows_texts_lists_every_key_by_language_with_segments_and_review(runner
     assert header[:3] == ["key", "budget", "en"]
     row = next(line.split() for line in lines if line.startswith("rights.what_1 "))
     assert row[1] == "3" and row[2].isdigit() and row[3] == "U"
+
+
+def test_numbers_and_references_read_left_to_right_inside_arabic_script():
+    from bot.engine.texts import LRM, Catalogue, Text
+    texts = {"en": {"language.name": Text("English", "x", 1), "t": Text("Call %{n} about %{ref}", "x", 2)},
+             "ur": {"language.name": Text("اردو", "y", 1), "t": Text("%{n} پر فون کریں، حوالہ %{ref}", "y", 2)}}
+    catalogue = Catalogue(("en", "ur"), texts)
+    params = {"n": "1099", "ref": "+92 300 1234567"}
+    assert catalogue.render("en", "t", params) == "Call 1099 about +92 300 1234567"
+    # Plain digits read correctly on their own; a value with spaces, + or letters is held left-to-right.
+    assert catalogue.render("ur", "t", params) == f"1099 پر فون کریں، حوالہ {LRM}+92 300 1234567{LRM}"
+    assert catalogue.is_rtl("ur") and not catalogue.is_rtl("en")

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from bot.store import db
 from bot.store.models import Contact, ConversationSession, Message
-from tests.conftest import AUTH_TOKEN, inbound_params, sign
+from tests.conftest import inbound_params, sign
 
 
 def replies(response) -> list[str]:

@@ -18,9 +18,13 @@ from bot.engine.texts import placeholders
 SAMPLE_VALUE = "K7M4PX9Q"  # as long as a case reference or a short answer
 
 
+# Settings texts sent as messages of their own (the hints go on top of a question, pages texts under a part).
+STANDALONE_SETTINGS_TEXTS = ("welcome_back", "stuck")
+
+
 @dataclass(frozen=True)
 class Preview:
-    state: State
+    state: State | None  # None for a settings text
     key: str      # the locale key the message is built on (its budget and its place in the files)
     text: str
 
@@ -51,5 +55,7 @@ def state_messages(flows: FlowSet, state: State, language: str, values: dict | N
 def all_messages(flows: FlowSet, language: str) -> list[Preview]:
     """Every message of every state, in `language`."""
     values = sample_values(flows)
-    return [preview for flow in flows.flows.values() for state in flow.states.values()
-            for preview in state_messages(flows, state, language, values)]
+    settings = [Preview(None, flows.settings.texts[role], flows.texts.render(language, flows.settings.texts[role]))
+                for role in STANDALONE_SETTINGS_TEXTS if role in flows.settings.texts]
+    return settings + [preview for flow in flows.flows.values() for state in flow.states.values()
+                       for preview in state_messages(flows, state, language, values)]
