@@ -38,7 +38,8 @@ def detect_language(text: str, texts: Catalogue, keywords=()) -> str | None:
     script = script_of(text)
     if script is None or len(texts.languages) < 2:
         return None
-    words = set(normalise(text).split())
+    folded = normalise(text)
+    words = set(folded.split()) | {folded}  # the whole message too: keywords of several words ("mita do")
     scores = {}
     for language in texts.languages:
         if not texts.has(NAME_KEY, language) or script_of(texts.raw(language, NAME_KEY)) != script:

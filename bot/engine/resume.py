@@ -139,6 +139,8 @@ def resume(flows: FlowSet, session: Session, text: str | None, now: datetime) ->
             turn.go(keyword.go)
         elif current.status is Status.ACTIVE and not keyword:
             turn.answer(text)
+    elif keyword and keyword.go == flows.settings.entry and current.status is Status.NEW:
+        turn.first_contact()  # "menu" as her very first message: her language first, if still unknown
     elif keyword:
         turn.go(keyword.go)
     elif current.status is Status.ESCALATED:
