@@ -36,10 +36,13 @@ class Direction(str, Enum):
 
 
 class MessageStatus(str, Enum):
-    """Delivery status; Twilio's callbacks may only move it forward (see RANK)."""
+    """Delivery status; Twilio's callbacks may only move it forward (see STATUS_RANK)."""
 
     RECEIVED = "received"    # inbound, stored
     REPLIED = "replied"      # outbound, handed to Twilio in the webhook's TwiML reply
+    PENDING = "pending"      # outbound, in the outbox, waiting for the send job
+    CLAIMED = "claimed"      # a worker holds it (until lease_until) and is calling Twilio
+    LOGGED = "logged"        # no Twilio credentials (development): written to the log and the outbox page
     ACCEPTED = "accepted"
     QUEUED = "queued"
     SENDING = "sending"
@@ -50,7 +53,7 @@ class MessageStatus(str, Enum):
     READ = "read"
 
 
-STATUS_RANK = {"received": 0, "replied": 0, "accepted": 1, "scheduled": 1, "queued": 1, "sending": 2, "sent": 3,
+STATUS_RANK = {"received": 0, "replied": 0, "pending": 0, "claimed": 0, "logged": 4, "accepted": 1, "scheduled": 1, "queued": 1, "sending": 2, "sent": 3,
                "delivered": 4, "undelivered": 4, "failed": 4, "read": 5}
 
 
@@ -101,4 +104,73 @@ class Message(Base):
     reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"), index=True)
     error_code: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(index=True)
+    updated_at: Mapped[datetime]
+
+    # Outbound messages sent through Twilio's API (not as a webhook reply) are this table's outbox:
+    # status "pending" rows are sent by the bot.tasks.send_message job; see bot/outbox.py.
+    to_enc: Mapped[str | None] = mapped_column(Text)  # the recipient when not a contact (a partner's number)
+    kind: Mapped[str] = mapped_column(String(16), default="reply")  # reply | notice | referral | alert | counsellor
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(index=True)
+    lease_until: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"), index=True)
+
+
+class CaseStatus(str, Enum):
+    NEW = "new"
+    REFERRED = "referred"
+    IN_PROGRESS = "in_progress"
+    CLOSED = "closed"
+
+
+class Case(Base):
+    """An initial report she made, with her consent. Answers are encrypted; only the status is told by SMS."""
+
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(16), unique=True)
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default=CaseStatus.NEW.value)
+    language: Mapped[str | None] = mapped_column(String(16))
+    answers_enc: Mapped[str | None] = mapped_column(Text)
+    route: Mapped[str | None] = mapped_column(String(32))        # counsellor_urgent | external_committee | councillor | internal
+    route_reasons: Mapped[str | None] = mapped_column(Text)      # JSON list of short reason codes
+    directory_id: Mapped[int | None] = mapped_column(ForeignKey("directory_entries.id", ondelete="SET NULL"))
+    shared_enc: Mapped[str | None] = mapped_column(Text)         # the fields she agreed to share with the partner
+    pin_hash: Mapped[str | None] = mapped_column(String(200))
+    pin_failures: Mapped[int] = mapped_column(Integer, default=0)
+    pin_locked_until: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(index=True)
+    updated_at: Mapped[datetime]
+
+
+class CaseEvent(Base):
+    """The append-only trail of a case: what happened, who did it, when (never updated)."""
+
+    __tablename__ = "case_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(64))   # "her", "bot", "system" or a staff username
+    detail_enc: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class DirectoryEntry(Base):
+    """A committee or councillor cases can be referred to (loaded with `flask directory load`)."""
+
+    __tablename__ = "directory_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)   # the entry's id in the YAML file
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(32))              # external_committee | national_committee | councillor
+    province: Mapped[str | None] = mapped_column(String(32))   # None for the national committee
+    district: Mapped[str | None] = mapped_column(String(64))
+    languages: Mapped[str] = mapped_column(String(100))        # comma-separated codes: ur,bal
+    phone: Mapped[str] = mapped_column(String(32))             # E.164, a partner's work number
+    active: Mapped[bool] = mapped_column(default=True)
     updated_at: Mapped[datetime]
