@@ -3,7 +3,11 @@ from __future__ import annotations
 
 from typing import Callable
 
-from bot.engine.events import DataErased, LanguageChanged, OptedIn, OptedOut, SessionCleared
+from bot.engine.events import (CaseChecked, CaseOpened, CaseReferred, DataErased, LanguageChanged, OptedIn,
+                               OptedOut, SessionCleared)
+
+# What the report flow saves that is not an answer to keep in the case.
+NOT_ANSWERS = {"pin", "reference", "route", "target", "share", "case_status", "check_reference", "check_pin"}
 
 ACTIONS: dict[str, Callable] = {}
 
@@ -52,3 +56,37 @@ def erase_data(turn) -> None:
     """She confirmed DELETE: the caller erases every stored message and record of hers."""
     turn.session.values.clear()
     turn.emit(DataErased())
+
+
+@action("open_case")
+def open_case(turn) -> None:
+    """Record her report: a new reference, the routing decision, then the answers leave the session.
+
+    After this the session keeps only what the rest of the flow shows her: the reference, the
+    route and the name of whom it would go to. Skipped questions ("skip") are not answers.
+    """
+    values = turn.session.values
+    answers = {name: value for name, value in values.items()
+               if not name.startswith("_") and name not in NOT_ANSWERS and value != "skip"}
+    answers["language"] = turn.language
+    decision = turn.services.route(answers)
+    reference = turn.services.new_reference()
+    turn.emit(CaseOpened(reference, answers, values.get("pin"), decision.route, tuple(decision.reasons),
+                         decision.target_key))
+    values.clear()
+    values.update(reference=reference, route=decision.route, target=decision.target_name or "")
+
+
+@action("refer_case")
+def refer_case(turn) -> None:
+    """She agreed to be referred and chose what is shared (saved as `share` by the flow)."""
+    turn.emit(CaseReferred(turn.session.values["reference"], turn.session.values.get("share", "reference")))
+
+
+@action("check_case")
+def check_case(turn) -> None:
+    """Her case's status from its reference and PIN; the reference and PIN leave the session at once."""
+    reference = "".join(turn.session.values.pop("check_reference", "").split()).upper()
+    result = turn.services.case_status(reference, turn.session.values.pop("check_pin", ""))
+    turn.session.values["case_status"] = result
+    turn.emit(CaseChecked(reference, result))

@@ -92,3 +92,41 @@ class FlowEnded(Event):
 
     def as_dict(self):
         return {"ended": self.flow}
+
+
+@dataclass(frozen=True)
+class CaseOpened(Event):
+    """She consented and answered: the caller stores the case (answers encrypted, PIN hashed)."""
+
+    reference: str
+    answers: dict
+    pin: str | None
+    route: str
+    reasons: tuple
+    target_key: str | None
+
+    def as_dict(self):
+        return {"case_opened": {"reference": self.reference, "answers": self.answers, "pin": self.pin,
+                                "route": self.route, "reasons": list(self.reasons), "target": self.target_key}}
+
+
+@dataclass(frozen=True)
+class CaseReferred(Event):
+    """She agreed to a referral and chose what is shared (reference, answers, answers_and_number)."""
+
+    reference: str
+    share: str
+
+    def as_dict(self):
+        return {"case_referred": {"reference": self.reference, "share": self.share}}
+
+
+@dataclass(frozen=True)
+class CaseChecked(Event):
+    """She asked for a case's status with its reference and PIN (the caller counted wrong PINs)."""
+
+    reference: str
+    result: str
+
+    def as_dict(self):
+        return {"case_checked": {"reference": self.reference, "result": self.result}}

@@ -20,6 +20,8 @@ NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 SETTINGS_FILE, KEYWORDS_FILE, NUMBERS_FILE = "settings.yaml", "keywords.yaml", "numbers.yaml"
 SETTINGS_TEXTS = ("welcome_back", "stuck", "hint_menu", "hint_yes_no", "hint_text")
 PAGES_TEXTS = ("pages_more", "pages_last")  # needed when a flow has `pages`
+OPTIONAL_TEXTS = {"pages": PAGES_TEXTS, "long_text": ("long_text_more",), "pin": ("hint_pin",)}
+"""Settings texts a flow set needs only when a flow uses that step type."""
 
 
 def display_path(path: Path) -> str:
@@ -133,9 +135,9 @@ class _Reader:
             self.report(path, data.line_of("texts"), f"'texts' must name a locale key for: {', '.join(SETTINGS_TEXTS)}")
             texts = LineDict()
             texts.line, texts.key_lines = data.line, {}
-        for role in set(texts) - set(SETTINGS_TEXTS) - set(PAGES_TEXTS):
-            self.report(path, texts.line_of(role), f"unknown text '{role}' in settings "
-                                                   f"(known: {', '.join(SETTINGS_TEXTS + PAGES_TEXTS)})")
+        known = SETTINGS_TEXTS + tuple(role for roles in OPTIONAL_TEXTS.values() for role in roles)
+        for role in set(texts) - set(known):
+            self.report(path, texts.line_of(role), f"unknown text '{role}' in settings (known: {', '.join(known)})")
         for role in SETTINGS_TEXTS:
             if not isinstance(texts.get(role), str):
                 self.report(path, texts.line, f"settings 'texts' needs '{role}' (a locale key)")

@@ -16,6 +16,7 @@ from bot.engine.steps.pages import compose
 from bot.engine.texts import placeholders
 
 SAMPLE_VALUE = "K7M4PX9Q"  # as long as a case reference or a short answer
+SILENT_KINDS = {"action", "set", "branch", "goto"}  # they send nothing (and actions may need the caller)
 
 
 # Settings texts sent as messages of their own (the hints go on top of a question, pages texts under a part).
@@ -42,6 +43,8 @@ def state_messages(flows: FlowSet, state: State, language: str, values: dict | N
     from bot.engine.resume import Turn  # resume imports the steps; imported here to keep the order simple
 
     values = sample_values(flows) if values is None else values
+    if state.kind in SILENT_KINDS:
+        return []
     if state.kind == "pages":
         keys = state.spec["pages"]
         params = {**flows.numbers, **values}

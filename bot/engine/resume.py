@@ -7,6 +7,7 @@ from bot.engine.detect import detect_language
 from bot.engine.events import Event, FlowEnded, HeldForCounsellor, LanguageChanged, Reply, ValueSaved
 from bot.engine.flowset import FlowSet, State
 from bot.engine.problems import FlowError
+from bot.engine.services import NoServices, Services
 from bot.engine.session import Session, Status
 from bot.engine.steps import END, HOLD, INVALID, STEP_TYPES, WAIT
 from bot.engine.textmatch import clean_inbound
@@ -18,10 +19,11 @@ MAX_STEPS_PER_TURN = 50
 class Turn:
     """The working state of one turn: the session being changed and the events so far."""
 
-    def __init__(self, flows: FlowSet, session: Session, now: datetime):
+    def __init__(self, flows: FlowSet, session: Session, now: datetime, services: Services | None = None):
         self.flows = flows
         self.session = session
         self.now = now
+        self.services = services or NoServices()
         self.events: list[Event] = []
 
     @property
@@ -118,15 +120,19 @@ def is_idle(flows: FlowSet, session: Session, now: datetime) -> bool:
     return now - session.updated_at > timedelta(minutes=flows.settings.idle_minutes)
 
 
-def resume(flows: FlowSet, session: Session, text: str | None, now: datetime) -> tuple[Session, list[Event]]:
+def resume(flows: FlowSet, session: Session, text: str | None, now: datetime,
+           services: Services | None = None) -> tuple[Session, list[Event]]:
     """Advance `session` by her message `text` at time `now`.
+
+    `services` answers what only the caller knows (case references, routing, case status; see
+    bot/engine/services.py); flows without case actions need none.
 
     Returns a new session (the given one is not changed) and the events of this turn:
     replies to send, values saved, and requests for the caller (escalate, opt out, erase...).
     Keywords (menu, language, counsellor, quick exit, stop, start, delete) work from any state;
     a conversation left idle too long restarts at the entry with a "welcome back".
     """
-    turn = Turn(flows, session.copy(), now)
+    turn = Turn(flows, session.copy(), now, services)
     text = clean_inbound(text)
     keyword = flows.match_keyword(text) if text else None
     current = turn.session

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import deque
 
 from bot.engine.flowset import FlowSet, State
-from bot.engine.loader import PAGES_TEXTS
+from bot.engine.loader import OPTIONAL_TEXTS
 from bot.engine.problems import Problem
 from bot.engine.steps import STEP_TYPES
 from bot.engine.text_checks import check_texts
@@ -68,11 +68,12 @@ def _check_settings(flows: FlowSet, report, used_keys) -> None:
     if settings.first_contact and not flows.has_state(settings.first_contact):
         report(settings.path, settings.key_lines.get("first_contact", settings.line),
                f"first_contact '{settings.first_contact}' is not a state (write it as flow.state)")
-    uses_pages = any(state.kind == "pages" for flow in flows.flows.values() for state in flow.states.values())
-    for role in PAGES_TEXTS if uses_pages else ():
-        if not isinstance(settings.texts.get(role), str):
-            report(settings.path, settings.key_lines.get("texts", settings.line),
-                   f"settings 'texts' needs '{role}' (a locale key): a flow has pages")
+    kinds = {state.kind for flow in flows.flows.values() for state in flow.states.values()}
+    for kind, roles in OPTIONAL_TEXTS.items():
+        for role in roles if kind in kinds else ():
+            if not isinstance(settings.texts.get(role), str):
+                report(settings.path, settings.key_lines.get("texts", settings.line),
+                       f"settings 'texts' needs '{role}' (a locale key): a flow has {kind}")
     for role, key in settings.texts.items():
         if isinstance(key, str):
             used_keys.append((key, settings.path, settings.key_lines.get(f"texts.{role}", settings.line)))

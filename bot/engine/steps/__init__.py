@@ -1,6 +1,6 @@
 """Step types, one small file each, registered by name. `kind_of` tells a state's type."""
-from bot.engine.steps import (action, branch, end, escalate, free_text, goto, menu, message, pages,  # noqa: F401
-                              set_value, yes_no)
+from bot.engine.steps import (action, branch, end, escalate, free_text, goto, long_text, menu,  # noqa: F401
+                              message, pages, pin, set_value, yes_no)
 from bot.engine.steps.base import END, HOLD, INVALID, STEP_TYPES, WAIT, Outcome, Step
 
 # A state's type is named by the one field only that type has; a plain `say` + `next` is a message.
