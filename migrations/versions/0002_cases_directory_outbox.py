@@ -64,15 +64,16 @@ def upgrade():
         batch.create_foreign_key("fk_messages_case", "cases", ["case_id"], ["id"], ondelete="SET NULL")
         batch.create_index("ix_messages_next_attempt_at", ["next_attempt_at"])
         batch.create_index("ix_messages_case_id", ["case_id"])
-    # The event trail is append-only: the database itself refuses to change an event.
+    # The event trail is append-only: the database itself refuses to change what an event says
+    # (its detail may only be re-encrypted under a new key, by `flask data reencrypt`).
     if op.get_bind().dialect.name == "postgresql":
         op.execute("""CREATE FUNCTION case_events_append_only() RETURNS trigger AS $$
                       BEGIN RAISE EXCEPTION 'case_events is append-only'; END; $$ LANGUAGE plpgsql""")
-        op.execute("""CREATE TRIGGER case_events_no_update BEFORE UPDATE ON case_events
-                      FOR EACH ROW EXECUTE FUNCTION case_events_append_only()""")
+        op.execute("""CREATE TRIGGER case_events_no_update BEFORE UPDATE OF case_id, kind, actor, created_at
+                      ON case_events FOR EACH ROW EXECUTE FUNCTION case_events_append_only()""")
     else:
-        op.execute("""CREATE TRIGGER case_events_no_update BEFORE UPDATE ON case_events
-                      BEGIN SELECT RAISE(ABORT, 'case_events is append-only'); END""")
+        op.execute("""CREATE TRIGGER case_events_no_update BEFORE UPDATE OF case_id, kind, actor, created_at
+                      ON case_events BEGIN SELECT RAISE(ABORT, 'case_events is append-only'); END""")
 
 
 def downgrade():

@@ -1,0 +1,111 @@
+"""Cases: what the report flow's events become in the database, and the services the engine asks for.
+
+A case is written in the same transaction as the message that completed her report. Her answers
+and what she agreed to share are encrypted; the PIN is stored only as a slow salted hash; every
+change is an event in the append-only trail.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session as DbSession
+
+from bot.crypto import Vault
+from bot.engine import events as ev
+from bot.engine.services import RouteDecision
+from bot.store.models import Case, CaseEvent, CaseStatus, Contact, DirectoryEntry
+
+# No look-alikes: no 0/O/Q/D, 1/I/L, 2/Z, 5/S, 8/B, 6/G, U/V.
+REFERENCE_ALPHABET = "ACEFHJKMNPRTWXY3479"
+REFERENCE_LENGTH = 8
+PIN_TRIES = 5                       # wrong PINs in a row before the case is locked...
+PIN_LOCK = timedelta(hours=24)      # ...for this long
+PIN_ITERATIONS = 200_000
+
+
+def hash_pin(pin: str) -> str:
+    salt = secrets.token_hex(16)
+    digest = hashlib.pbkdf2_hmac("sha256", pin.encode(), bytes.fromhex(salt), PIN_ITERATIONS).hex()
+    return f"pbkdf2_sha256${PIN_ITERATIONS}${salt}${digest}"
+
+
+def pin_matches(pin: str, stored: str | None) -> bool:
+    if not stored:
+        return False
+    _, iterations, salt, digest = stored.split("$")
+    candidate = hashlib.pbkdf2_hmac("sha256", pin.encode(), bytes.fromhex(salt), int(iterations)).hex()
+    return hmac.compare_digest(candidate, digest)
+
+
+def add_event(db: DbSession, vault: Vault, case: Case, kind: str, actor: str, now: datetime,
+              detail: dict | None = None) -> CaseEvent:
+    event = CaseEvent(case_id=case.id, kind=kind, actor=actor, created_at=now,
+                      detail_enc=vault.encrypt_json(detail) if detail else None)
+    db.add(event)
+    return event
+
+
+class CaseServices:
+    """What the engine's case actions ask of the caller, answered from the database (see engine/services.py)."""
+
+    def __init__(self, db: DbSession, vault: Vault, now: datetime, router):
+        self.db, self.vault, self.now, self.router = db, vault, now, router
+
+    def new_reference(self) -> str:
+        while True:
+            reference = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+            if self.db.scalar(select(Case.id).where(Case.reference == reference)) is None:
+                return reference
+
+    def route(self, answers: dict) -> RouteDecision:
+        return self.router(self.db, answers)
+
+    def case_status(self, reference: str, pin: str) -> str:
+        case = self.db.scalars(select(Case).where(Case.reference == reference).with_for_update()).one_or_none()
+        if case is None:
+            return "wrong"
+        if case.pin_locked_until and case.pin_locked_until > self.now:
+            return "locked"
+        if not pin_matches(pin, case.pin_hash):
+            case.pin_failures += 1
+            if case.pin_failures >= PIN_TRIES:
+                case.pin_locked_until, case.pin_failures = self.now + PIN_LOCK, 0
+            add_event(self.db, self.vault, case, "status_check_failed", "her", self.now)
+            return "wrong"
+        case.pin_failures, case.pin_locked_until = 0, None
+        add_event(self.db, self.vault, case, "status_checked", "her", self.now)
+        return case.status
+
+
+def apply_case_events(db: DbSession, vault: Vault, contact: Contact | None, events: list, now: datetime,
+                      on_referred) -> None:
+    """Store what the report and check flows did. `on_referred(case)` queues the partner's notification."""
+    for event in events:
+        if isinstance(event, ev.CaseOpened):
+            case = Case(reference=event.reference, contact_id=contact.id if contact else None,
+                        status=CaseStatus.NEW.value, language=event.answers.get("language"),
+                        answers_enc=vault.encrypt_json(event.answers), route=event.route,
+                        route_reasons=json.dumps(list(event.reasons)),
+                        pin_hash=hash_pin(event.pin) if event.pin else None,
+                        created_at=now, updated_at=now)
+            case.directory_id = _directory_id(db, event.target_key)
+            db.add(case)
+            db.flush()
+            add_event(db, vault, case, "opened", "her", now)
+            add_event(db, vault, case, "routed", "system", now,
+                      {"route": event.route, "reasons": list(event.reasons), "target": event.target_key})
+        elif isinstance(event, ev.CaseReferred):
+            case = db.scalars(select(Case).where(Case.reference == event.reference)).one()
+            case.shared_enc = vault.encrypt_json({"share": event.share})
+            case.status, case.updated_at = CaseStatus.REFERRED.value, now
+            add_event(db, vault, case, "referral_agreed", "her", now, {"share": event.share})
+            on_referred(case)
+
+
+def _directory_id(db: DbSession, key: str | None) -> int | None:
+    return None if key is None else db.scalar(select(DirectoryEntry.id).where(DirectoryEntry.key == key))
