@@ -5,6 +5,9 @@ A transcript file:
     description: what the conversation shows     # optional prose for the reader (comments are lost on update)
     flows: flows                                  # optional, relative to the repo root (default: the shipped flows)
     locales: locales                              # optional, relative to the repo root (default: the shipped texts)
+    route: {route: external_committee, reasons: [no_committee], target: key, name: Committee}
+                                                  # optional: the routing decision case actions get
+    cases: {K7M4PX9Q: {pin: "1234", status: new}} # optional: cases she may check by reference and PIN
     session:                                      # optional: her session before the first step
       flow: counsellor                            #   (any of flow, state, status, values, language,
       state: ask                                  #    attempts, opted_out; default: a new session)
@@ -36,6 +39,7 @@ import pytest
 import yaml
 
 from bot.engine import Session, Status, resume
+from bot.engine.services import RouteDecision
 from bot.flows import load
 from tests.conftest import ROOT
 
@@ -45,7 +49,7 @@ CLOCK_START = datetime(2026, 1, 1, 9, 0, tzinfo=timezone.utc)
 DEFAULT_GAP = timedelta(minutes=1)
 GAP = re.compile(r"^\+(\d+)([mhd])$")
 UNITS = {"m": "minutes", "h": "hours", "d": "days"}
-FILE_KEYS = {"description", "flows", "locales", "session", "steps"}
+FILE_KEYS = {"description", "flows", "locales", "session", "steps", "route", "cases"}
 STEP_KEYS = {"send", "at", "expect", "position", "status"}
 SESSION_KEYS = {"flow", "state", "status", "values", "language", "attempts", "opted_out"}
 
@@ -75,6 +79,35 @@ def initial_session(fields: dict | None) -> Session:
     return Session(**fields, updated_at=CLOCK_START)
 
 
+class FakeServices:
+    """Case services from the transcript: references REF00001, REF00002...; a fixed routing decision;
+    cases to check with their PINs (three wrong PINs lock, as a stand-in for the real limit)."""
+
+    def __init__(self, route: dict | None, cases: dict | None):
+        self.decision = RouteDecision(route["route"], tuple(route.get("reasons", ())), route.get("target"),
+                                      route.get("name")) if route else RouteDecision("internal", ("has_internal_route",))
+        self.cases = {ref: dict(case, failures=0) for ref, case in (cases or {}).items()}
+        self.issued = 0
+
+    def new_reference(self) -> str:
+        self.issued += 1
+        return f"REF{self.issued:05d}"
+
+    def route(self, answers: dict) -> RouteDecision:
+        return self.decision
+
+    def case_status(self, reference: str, pin: str) -> str:
+        case = self.cases.get(reference)
+        if case is None:
+            return "wrong"
+        if case["failures"] >= 3:
+            return "locked"
+        if str(case["pin"]) != pin:
+            case["failures"] += 1
+            return "wrong"
+        return case["status"]
+
+
 class _Dumper(yaml.SafeDumper):
     """Multi-line replies as literal blocks, so a rewritten transcript reads like the SMS she gets."""
 
@@ -101,6 +134,7 @@ def test_transcript(path):
     assert transcript.get("steps"), "a transcript needs steps"
     flows = flow_set(transcript.get("flows", "flows"), transcript.get("locales", "locales"))
     session = initial_session(transcript.get("session"))
+    services = FakeServices(transcript.get("route"), transcript.get("cases"))
     now = CLOCK_START
     actual_steps = []
 
@@ -112,7 +146,7 @@ def test_transcript(path):
         assert "expect" in step or UPDATE, f"step {number}: give 'expect' (use [] for no events)"
         now += gap(step, number)
 
-        session, events = resume(flows, session, sent, now)
+        session, events = resume(flows, session, sent, now, services)
         actual = {"expect": [event.as_dict() for event in events],
                   "position": session.position, "status": session.status.value}
 

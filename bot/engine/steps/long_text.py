@@ -3,21 +3,16 @@
 Each message is kept and acknowledged (`settings.texts.long_text_more`: "write more, or DONE");
 the words of `answer.done` finish. With `skippable: true`, the words of `answer.skip` go on without it.
 """
-from bot.engine.steps.base import INVALID, WAIT, Step, register
+from bot.engine.steps.base import INVALID, WAIT, register
+from bot.engine.steps.free_text import SKIP_KEY, FreeText
 from bot.engine.textmatch import normalise
 
-DONE_KEY, SKIP_KEY = "answer.done", "answer.skip"
+DONE_KEY = "answer.done"
 
 
 @register("long_text")
-class LongText(Step):
-    required = ("say", "expect", "save")
-    optional = ("next", "skippable")
-    waits = True
-
-    def enter(self, turn, state):
-        turn.say(state.spec["say"])
-        return WAIT
+class LongText(FreeText):
+    """Like a free text answer (same fields, same skip), kept across several messages."""
 
     def handle(self, turn, state, text):
         name, folded = state.spec["save"], normalise(text)
@@ -35,9 +30,5 @@ class LongText(Step):
         turn.say(turn.flows.settings.texts["long_text_more"])
         return WAIT
 
-    def hint_key(self, turn, state):
-        return turn.flows.settings.texts.get("hint_text")
-
     def text_keys(self, state):
-        keys = super().text_keys(state) + [(DONE_KEY, state.line_of("expect"))]
-        return keys + ([(SKIP_KEY, state.line_of("skippable"))] if state.spec.get("skippable") else [])
+        return super().text_keys(state) + [(DONE_KEY, state.line_of("expect"))]
