@@ -17,6 +17,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     settings.update(overrides or {})
     app.config.update(config.finish(settings))
     logging.basicConfig(level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # urllib3's DEBUG lines carry request URLs, and a Twilio lookup's URL carries a number: never log them.
+    logging.getLogger("urllib3").setLevel(logging.INFO)
     app.extensions["vault"] = Vault(app.config["DATA_KEYS"], app.config["SECRET_KEY"])
     db.init_app(app)
     jobs.init_app(app)

@@ -29,6 +29,16 @@ def _int(env, name: str, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number") from None
 
 
+def _float(env, name: str, default: float) -> float:
+    try:
+        value = float(env.get(name, default))
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds") from None
+    if value <= 0:
+        raise ConfigError(f"{name} must be more than 0 seconds")
+    return value
+
+
 def from_env(env=os.environ) -> dict:
     """Flask config values read from `env`. Every variable is documented in README.md."""
     return {
@@ -41,6 +51,10 @@ def from_env(env=os.environ) -> dict:
         "TWILIO_AUTH_TOKEN": env.get("TWILIO_AUTH_TOKEN", ""),
         "TWILIO_SMS_FROM": env.get("TWILIO_SMS_FROM", ""),
         "TWILIO_WHATSAPP_FROM": env.get("TWILIO_WHATSAPP_FROM", ""),
+        "TWILIO_WHATSAPP_TEMPLATE_SID": env.get("TWILIO_WHATSAPP_TEMPLATE_SID", ""),
+        # Only for tests and staging: another address for Twilio's REST API (the fake in tests/).
+        "TWILIO_API_BASE": env.get("TWILIO_API_BASE", "").rstrip("/"),
+        "TWILIO_HTTP_TIMEOUT": _float(env, "TWILIO_HTTP_TIMEOUT", 15),
         "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", "").rstrip("/"),
         "FLOWS_DIR": env.get("FLOWS_DIR", str(ROOT / "flows")),
         "LOCALES_DIR": env.get("LOCALES_DIR", str(ROOT / "locales")),

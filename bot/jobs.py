@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+from datetime import timedelta
 
 from flask import Flask, current_app
 from redis import Redis
@@ -18,7 +19,10 @@ log = logging.getLogger(__name__)
 QUEUES = ("high", "default", "low")
 """The helpline's queues, most urgent first; a worker takes from them in this order."""
 
-PERIODIC = {"bot.tasks.purge_old_conversations": ("low", 6 * 3600)}
+PERIODIC = {
+    "bot.tasks.purge_old_conversations": ("low", 6 * 3600),
+    "bot.tasks.sweep_outbox": ("default", 60),
+}
 """Jobs the worker enqueues on a schedule: dotted name -> (queue, every N seconds)."""
 
 
@@ -50,6 +54,18 @@ def enqueue(name: str, *args, queue: str = "default", **kwargs):
     if connection is None:
         return run_now(name, *args, **kwargs)
     return Queue(queue, connection=connection).enqueue(name, *args, **kwargs)
+
+
+def enqueue_in(delay: timedelta, name: str, *args, queue: str = "default", **kwargs):
+    """Queue the job `name` to run after `delay` (rq's scheduler, which worker.py runs).
+
+    Without Redis nothing is scheduled and None is returned: the caller must keep enough in the
+    database for a sweep to find the work later (the outbox does).
+    """
+    connection = redis()
+    if connection is None:
+        return None
+    return Queue(queue, connection=connection).enqueue_in(delay, name, *args, **kwargs)
 
 
 class HelplineWorker(SimpleWorker):

@@ -186,3 +186,18 @@ def send(client):
                            headers={"X-Twilio-Signature": sign("/twilio/messages", params)})
 
     return send
+
+
+# --- Fake Twilio Messages API (tests/fake_twilio.py) ------------------------------------------
+
+FAKE_ACCOUNT_SID = "AC" + "f" * 32
+
+
+@pytest.fixture
+def fake_twilio():
+    """Twilio's Messages API on loopback; `fake_twilio.settings` points an app's Twilio client at it."""
+    from tests.fake_twilio import FakeTwilio
+
+    fake = FakeTwilio(FAKE_ACCOUNT_SID, AUTH_TOKEN).start()
+    yield fake
+    fake.stop()

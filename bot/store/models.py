@@ -21,9 +21,10 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(timezone.utc) if value is not None else None
 
     def process_result_value(self, value, dialect):
-        if value is not None and value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)
-        return value
+        if value is None:
+            return None
+        # SQLite gives back naive times (stored as UTC); PostgreSQL gives the session's zone.
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
 
 
 class Base(DeclarativeBase):

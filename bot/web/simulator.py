@@ -2,14 +2,17 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timezone
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
+from sqlalchemy import select
 
 from bot import phone
 from bot.conversation import Inbound, handle_inbound, utcnow
 from bot.engine.segments import count_segments
 from bot.store import conversations as store
 from bot.store import db
+from bot.store.models import Contact, Direction, Message
 
 bp = Blueprint("simulator", __name__, url_prefix="/simulator", template_folder="templates")
 DEFAULT_PHONE = "+923000000000"
@@ -67,3 +70,25 @@ def forget():
         if contact is not None:
             store.erase_contact(dbs, contact)
     return redirect(url_for("simulator.show"))
+
+
+@bp.get("/outbox")
+def outbox():
+    """Messages sent through Twilio's API (not webhook replies), newest first; without Twilio credentials
+    they stop here, as `logged`. The text is shown outside production only."""
+    vault = current_app.extensions["vault"]
+    show_text = current_app.config["APP_ENV"] != "production"
+    rows = []
+    with db.session() as dbs:
+        # Webhook replies have reply_to_id; the outbox's rows never do.
+        query = (select(Message, Contact.phone_enc).outerjoin(Contact, Contact.id == Message.contact_id)
+                 .where(Message.direction == Direction.OUT.value, Message.reply_to_id.is_(None))
+                 .order_by(Message.id.desc()).limit(200))
+        for message, phone_enc in dbs.execute(query):
+            number = vault.decrypt(message.to_enc or phone_enc) or ""
+            rows.append({"id": message.id, "kind": message.kind, "channel": message.channel,
+                         "to": "•" * 7 + number[-3:] if number else "", "status": message.status,
+                         "attempts": message.attempts, "error": message.last_error, "code": message.error_code,
+                         "created_at": message.created_at.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC"),
+                         "text": vault.decrypt(message.body_enc) if show_text else None})
+    return render_template("simulator_outbox.html", rows=rows, show_text=show_text)
