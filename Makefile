@@ -24,6 +24,7 @@ install-test: $(VENV)/.installed-test
 ## make run: the helpline on SQLite with its simulator, on http://127.0.0.1:$(PORT)
 run: install
 	APP_ENV=development $(BIN)/flask --app app db upgrade
+	APP_ENV=development $(BIN)/flask --app app directory load --if-empty flows/directory/sample.yaml
 	APP_ENV=development $(BIN)/flask --app app flows check
 	@echo
 	@echo "  The helpline is starting on http://127.0.0.1:$(PORT)"

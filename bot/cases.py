@@ -12,9 +12,11 @@ import json
 import secrets
 from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
 
+from bot import outbox, routing
 from bot.crypto import Vault
 from bot.engine import events as ev
 from bot.engine.services import RouteDecision
@@ -105,6 +107,37 @@ def apply_case_events(db: DbSession, vault: Vault, contact: Contact | None, even
             case.status, case.updated_at = CaseStatus.REFERRED.value, now
             add_event(db, vault, case, "referral_agreed", "her", now, {"share": event.share})
             on_referred(case)
+
+
+def route_case(db: DbSession, answers: dict) -> RouteDecision:
+    """The routing rules (loaded at start-up) over today's active directory."""
+    entries = db.scalars(select(DirectoryEntry).where(DirectoryEntry.active.is_(True))).all()
+    decision = routing.decide(answers, entries, current_app.extensions.get("routing_rules"))
+    return RouteDecision(decision.route, tuple(decision.reasons), decision.target_key, decision.target_name)
+
+
+def notify_partner(db: DbSession, vault: Vault, case: Case, now: datetime):
+    """Queue the referral SMS to the committee or councillor: the reference and a console link, nothing else."""
+    entry = db.get(DirectoryEntry, case.directory_id) if case.directory_id else None
+    if entry is None:
+        add_event(db, vault, case, "referral_not_sent", "system", now, {"why": "no directory entry"})
+        return None
+    flows = current_app.extensions["flows"]
+    languages = [code.strip() for code in entry.languages.split(",") if code.strip() in flows.texts.languages]
+    link = f"{current_app.config['PUBLIC_BASE_URL']}/console/cases/{case.reference}"
+    body = flows.texts.render(languages[0] if languages else flows.texts.default, "report.partner_referral",
+                              {"reference": case.reference, "link": link})
+    message = outbox.queue_message(db, vault, to=entry.phone, channel="sms", body=body, kind="referral",
+                                   now=now, case_id=case.id)
+    add_event(db, vault, case, "referral_queued", "system", now, {"to": entry.key, "message": message.id})
+    return message
+
+
+def erase_cases(db: DbSession, contact: Contact) -> None:
+    """She asked to delete her data: her cases and their trails go too."""
+    for case in db.scalars(select(Case).where(Case.contact_id == contact.id)):
+        db.delete(case)
+    db.flush()
 
 
 def _directory_id(db: DbSession, key: str | None) -> int | None:

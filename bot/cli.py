@@ -1,4 +1,4 @@
-"""`flask --app app ...` commands: db, flows, chat, purge."""
+"""`flask --app app ...` commands: db, flows, directory, chat, purge, outbox."""
 from __future__ import annotations
 
 import sys
@@ -9,18 +9,23 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
+from sqlalchemy import select
 
 from bot import flows as flow_loading
-from bot import jobs, phone, texts_csv
+from bot import directory, jobs, phone, texts_csv
 from bot.conversation import Inbound, handle_inbound, utcnow
 from bot.engine.preview import all_messages
 from bot.engine.problems import Problem
 from bot.engine.segments import count_segments
 from bot.engine.text_checks import UNREVIEWED
 from bot.i18n import load_catalogue
+from bot.store import db
+from bot.store.models import DirectoryEntry
 
 db_cli = AppGroup("db", help="Create or migrate the database schema.")
 flows_cli = AppGroup("flows", help="Check the flows and texts, list the texts, export and import them as CSV.")
+directory_cli = AppGroup("directory", help="Committees and councillors cases are referred to.")
+outbox_cli = AppGroup("outbox", help="Messages the helpline sends on its own (not webhook replies).")
 
 
 @db_cli.command("upgrade")
@@ -177,6 +182,45 @@ def purge():
     click.echo(jobs.run_now("bot.tasks.purge_old_conversations"))
 
 
+@outbox_cli.command("sweep")
+def outbox_sweep():
+    """Queue (or, without Redis, send) outbox messages that are due or were lost (the worker does it every minute)."""
+    click.echo(jobs.run_now("bot.tasks.sweep_outbox"))
+
+
+@directory_cli.command("load")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--if-empty", is_flag=True, help="Only when the directory has no entries yet (`make run` uses it).")
+def directory_load(file, if_empty):
+    """Load committees and councillors from FILE (YAML); entries it leaves out become inactive."""
+    if if_empty:
+        with db.session() as session:
+            if session.scalar(select(DirectoryEntry.id).limit(1)) is not None:
+                click.echo("the directory already has entries: nothing loaded")
+                return
+    entries, problems = directory.load_directory_file(file)
+    if problems:
+        for problem in sorted(problems):
+            click.echo(str(problem))
+        click.echo(f"{len(problems)} problems: nothing was loaded", err=True)
+        sys.exit(1)
+    with db.session() as session, session.begin():
+        changes = directory.sync_directory(session, entries, utcnow())
+    for line in directory.describe(changes):
+        click.echo(line)
+
+
+@directory_cli.command("list")
+def directory_list():
+    """A table of the directory: active and inactive entries."""
+    with db.session() as session:
+        rows = session.scalars(select(DirectoryEntry)).all()
+    for line in directory.table(rows):
+        click.echo(line)
+
+
 def init_app(app: Flask) -> None:
-    for command in (db_cli, flows_cli, chat, purge):
+    from bot.cases_cli import cases_cli, data_cli  # they use the conversation module, which imports this one's users
+
+    for command in (db_cli, flows_cli, directory_cli, outbox_cli, cases_cli, data_cli, chat, purge):
         app.cli.add_command(command)

@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 
 from flask import current_app
 
+from bot import cases, outbox
 from bot.engine import events as ev
 from bot.engine import resume
 from bot.engine.textmatch import clean_inbound
@@ -65,9 +66,15 @@ def handle_inbound(message: Inbound) -> list[Outbound]:
             return replayed
 
         state = store.load_session(session, vault, contact)
-        new_state, events = resume(flows, state, body, message.received_at)
+        services = cases.CaseServices(session, vault, message.received_at, cases.route_case)
+        new_state, events = resume(flows, state, body, message.received_at, services)
+        referrals = []
+        cases.apply_case_events(session, vault, contact, events, message.received_at,
+                                lambda case: referrals.append(cases.notify_partner(session, vault, case,
+                                                                                   message.received_at)))
         erased = any(isinstance(e, ev.DataErased) for e in events)
         if erased:
+            cases.erase_cases(session, contact)
             store.erase_contact(session, contact)
             contact = None
         else:
@@ -88,6 +95,8 @@ def handle_inbound(message: Inbound) -> list[Outbound]:
         session.add_all(replies)
         session.flush()
         result = [_outbound(vault, m) for m in replies]
+        queued = [m.id for m in referrals if m is not None]
+    outbox.send_after_commit(queued)
     log.info("inbound message %s handled: %d replies, events=%s, %.1f ms", inbound.id, len(result),
              ",".join(sorted({type(e).__name__ for e in events})), (time.perf_counter() - started) * 1000)
     return result

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from flask import Flask
 
+from bot import routing
 from bot.engine import FlowSet, Problem, load_flowset, validate
 from bot.i18n import load_catalogue
 
@@ -27,7 +28,9 @@ def load(flows_dir: str, locales_dir: str, facts_file: str | None = None) -> tup
     """The flow set in `flows_dir` with the texts in `locales_dir`, and every problem found."""
     catalogue, text_problems = load_catalogue(locales_dir)
     flowset = load_flowset(flows_dir, catalogue, text_problems)
-    return flowset, validate(flowset, known_facts(facts_file))
+    rules_file = Path(flows_dir) / routing.RULES_FILE
+    routing_problems = routing.check_routing(rules_file) if rules_file.exists() else []
+    return flowset, sorted(validate(flowset, known_facts(facts_file)) + routing_problems)
 
 
 def init_app(app: Flask) -> None:
@@ -36,4 +39,6 @@ def init_app(app: Flask) -> None:
     errors = [p for p in problems if p.severity == "error"]
     for problem in errors:
         log.error("flow problem: %s", problem)
+    rules, _ = routing.load_rules(Path(app.config["FLOWS_DIR"]) / routing.RULES_FILE)
     app.extensions["flows"] = None if errors else flowset
+    app.extensions["routing_rules"] = rules

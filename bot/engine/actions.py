@@ -74,7 +74,11 @@ def open_case(turn) -> None:
     turn.emit(CaseOpened(reference, answers, values.get("pin"), decision.route, tuple(decision.reasons),
                          decision.target_key))
     values.clear()
-    values.update(reference=reference, route=decision.route, target=decision.target_name or "")
+    # A referral needs someone to refer to: with nobody in the directory for her, a counsellor follows up.
+    route = decision.route
+    if route in ("external_committee", "councillor") and not decision.target_name:
+        route = "counsellor_urgent"
+    values.update(reference=reference, route=route, target=decision.target_name or "")
 
 
 @action("refer_case")
