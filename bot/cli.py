@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from bot import flows as flow_loading
 from bot import directory, jobs, phone, texts_csv
+from bot.cases_cli import cases_cli, data_cli
 from bot.conversation import Inbound, handle_inbound, utcnow
 from bot.engine.preview import all_messages
 from bot.engine.problems import Problem
@@ -220,7 +221,5 @@ def directory_list():
 
 
 def init_app(app: Flask) -> None:
-    from bot.cases_cli import cases_cli, data_cli  # they use the conversation module, which imports this one's users
-
     for command in (db_cli, flows_cli, directory_cli, outbox_cli, cases_cli, data_cli, chat, purge):
         app.cli.add_command(command)
