@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 
-.PHONY: run test install install-test check chat bench clean
+.PHONY: run test install install-test browser check chat bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,13 +29,26 @@ run: install
 	@echo
 	@echo "  The helpline is starting on http://127.0.0.1:$(PORT)"
 	@echo "  Simulator (talk to the bot as a phone would): http://127.0.0.1:$(PORT)/simulator"
+	@echo "  Console for counsellors: http://127.0.0.1:$(PORT)/console/"
+	@APP_ENV=development $(BIN)/flask --app app users dev-login
 	@echo "  Health: http://127.0.0.1:$(PORT)/healthz     Stop with Ctrl-C."
 	@echo
 	APP_ENV=development $(BIN)/flask --app app run --host 127.0.0.1 --port $(PORT)
 
 ## make test: the whole suite (PostgreSQL and Redis tests use TEST_DATABASE_URL / REDIS_URL)
-test: install-test
+test: install-test browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The console's browser tests drive Debian's chromium (never a browser downloaded by Playwright).
+# Installed here when missing and possible (root with apt-get); otherwise those tests say why they skip.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing Debian's chromium for the browser tests"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null 2>&1 || \
+	    { apt-get update -q >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null 2>&1; } || \
+	    echo "could not install chromium: the browser tests will be skipped (failed under CI=true)"; \
+	  else echo "chromium is not installed (apt-get install chromium): the browser tests will be skipped"; fi; }
 
 ## helpers
 check: install

@@ -30,6 +30,13 @@ PIN_LOCK = timedelta(hours=24)      # ...for this long
 PIN_ITERATIONS = 200_000
 
 
+class CaseError(Exception):
+    """A change staff asked for that cannot be made; the message says why."""
+
+
+ROUTES = routing.ROUTES
+
+
 def hash_pin(pin: str) -> str:
     salt = secrets.token_hex(16)
     digest = hashlib.pbkdf2_hmac("sha256", pin.encode(), bytes.fromhex(salt), PIN_ITERATIONS).hex()
@@ -131,6 +138,33 @@ def notify_partner(db: DbSession, vault: Vault, case: Case, now: datetime):
                                    now=now, case_id=case.id)
     add_event(db, vault, case, "referral_queued", "system", now, {"to": entry.key, "message": message.id})
     return message
+
+
+def reroute(db: DbSession, vault: Vault, case: Case, route: str, target_key: str | None, reason: str, actor: str,
+            now: datetime) -> None:
+    """Staff override the routing decision; the reason stays in the trail (reason code staff_override)."""
+    if route not in ROUTES:
+        raise CaseError(f"unknown route '{route}' (known: {', '.join(ROUTES)})")
+    if not reason.strip():
+        raise CaseError("give the reason for the override")
+    target = None
+    if target_key:
+        target = db.scalars(select(DirectoryEntry).where(DirectoryEntry.key == target_key)).one_or_none()
+        if target is None:
+            raise CaseError(f"no directory entry {target_key}")
+    before = {"route": case.route, "target": case.directory_id}
+    case.route, case.directory_id, case.updated_at = route, target.id if target else None, now
+    case.route_reasons = json.dumps(json.loads(case.route_reasons or "[]") + ["staff_override"])
+    add_event(db, vault, case, "rerouted", actor, now,
+              {"from": before, "to": {"route": route, "target": target_key}, "reason": reason.strip()})
+
+
+def set_status(db: DbSession, vault: Vault, case: Case, status: str, actor: str, now: datetime) -> None:
+    if status not in {s.value for s in CaseStatus}:
+        raise CaseError(f"unknown status '{status}'")
+    if status != case.status:
+        add_event(db, vault, case, "status_changed", actor, now, {"from": case.status, "to": status})
+        case.status, case.updated_at = status, now
 
 
 def erase_cases(db: DbSession, contact: Contact) -> None:

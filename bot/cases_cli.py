@@ -8,14 +8,16 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from bot import cases
 from bot.cases import add_event
 from bot.conversation import utcnow
 from bot.store import db
-from bot.store.models import Case, CaseEvent, CaseStatus, Contact, ConversationSession, DirectoryEntry, Message
+from bot.store.models import (Case, CaseEvent, CaseStatus, ChatEvent, Contact, ConversationSession, DirectoryEntry,
+                              Message)
 
 cases_cli = AppGroup("cases", help="Cases for staff: list, show, re-route.")
 data_cli = AppGroup("data", help="Encrypted data: re-encrypt with the newest key of DATA_KEYS.")
-ROUTES = ("counsellor_urgent", "external_committee", "councillor", "internal")
+ROUTES = cases.ROUTES
 
 
 def summary(case: Case) -> dict:
@@ -83,22 +85,16 @@ def cases_reroute(reference, route, target_key, reason, actor):
         case = session.scalars(select(Case).where(Case.reference == reference.strip().upper())).one_or_none()
         if case is None:
             raise click.ClickException(f"no case {reference}")
-        target = None
-        if target_key:
-            target = session.scalars(select(DirectoryEntry).where(DirectoryEntry.key == target_key)).one_or_none()
-            if target is None:
-                raise click.ClickException(f"no directory entry {target_key}")
-        before = {"route": case.route, "target": case.directory_id}
-        case.route, case.directory_id, case.updated_at = route, target.id if target else None, utcnow()
-        case.route_reasons = json.dumps(json.loads(case.route_reasons or "[]") + ["staff_override"])
-        add_event(session, vault, case, "rerouted", actor, utcnow(),
-                  {"from": before, "to": {"route": route, "target": target_key}, "reason": reason})
+        try:
+            cases.reroute(session, vault, case, route, target_key, reason, actor, utcnow())
+        except cases.CaseError as error:
+            raise click.ClickException(str(error)) from None
     click.echo(f"case {case.reference} now routed to {route}{' (' + target_key + ')' if target_key else ''}")
 
 
 ENCRYPTED_COLUMNS = [(Contact, ("phone_enc",)), (ConversationSession, ("values_enc",)),
                      (Message, ("body_enc", "to_enc")), (Case, ("answers_enc", "shared_enc")),
-                     (CaseEvent, ("detail_enc",))]
+                     (CaseEvent, ("detail_enc",)), (ChatEvent, ("detail_enc",))]
 
 
 @data_cli.command("reencrypt")

@@ -1,4 +1,4 @@
-"""`flask --app app ...` commands: db, flows, directory, chat, purge, outbox."""
+"""`flask --app app ...` commands: db, flows, directory, chat, purge, outbox (cases, data, users: own modules)."""
 from __future__ import annotations
 
 import sys
@@ -14,6 +14,7 @@ from sqlalchemy import select
 from bot import flows as flow_loading
 from bot import directory, jobs, phone, texts_csv
 from bot.cases_cli import cases_cli, data_cli
+from bot.users_cli import users_cli
 from bot.conversation import Inbound, handle_inbound, utcnow
 from bot.engine.preview import all_messages
 from bot.engine.problems import Problem
@@ -221,5 +222,5 @@ def directory_list():
 
 
 def init_app(app: Flask) -> None:
-    for command in (db_cli, flows_cli, directory_cli, outbox_cli, cases_cli, data_cli, chat, purge):
+    for command in (db_cli, flows_cli, directory_cli, outbox_cli, cases_cli, data_cli, users_cli, chat, purge):
         app.cli.add_command(command)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 from cryptography.fernet import Fernet
@@ -27,6 +28,18 @@ def _int(env, name: str, default: int) -> int:
         return int(env.get(name, default))
     except ValueError:
         raise ConfigError(f"{name} must be a whole number") from None
+
+
+def _hours(text: str) -> tuple[int, int]:
+    """"09:00-21:00" as minutes after midnight (start, end); an end before the start runs overnight."""
+    try:
+        start, end = (part.strip() for part in text.split("-"))
+        minutes = [int(t.split(":")[0]) * 60 + int(t.split(":")[1]) for t in (start, end)]
+    except (ValueError, IndexError):
+        raise ConfigError("COUNSELLOR_HOURS must look like 09:00-21:00") from None
+    if not all(0 <= m <= 24 * 60 for m in minutes):
+        raise ConfigError("COUNSELLOR_HOURS must look like 09:00-21:00")
+    return minutes[0], minutes[1]
 
 
 def _float(env, name: str, default: float) -> float:
@@ -64,6 +77,21 @@ def from_env(env=os.environ) -> dict:
         "SIMULATOR_ENABLED": env.get("SIMULATOR_ENABLED", "").lower() in ("1", "true", "yes")
         or env.get("APP_ENV") == "development",
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),
+        # The counsellors' queue (bot/chats.py).
+        "COUNSELLOR_HOURS": _hours(env.get("COUNSELLOR_HOURS", "09:00-21:00")),
+        "COUNSELLOR_TIMEZONE": env.get("COUNSELLOR_TIMEZONE", "Asia/Karachi"),
+        "COUNSELLOR_WAIT_MINUTES": _int(env, "COUNSELLOR_WAIT_MINUTES", 15),
+        "COUNSELLOR_IDLE_MINUTES": _int(env, "COUNSELLOR_IDLE_MINUTES", 30),
+        "COUNSELLOR_ALERT_NUMBERS": [n.strip() for n in env.get("COUNSELLOR_ALERT_NUMBERS", "").split(",") if n.strip()],
+        # Console sessions: a signed cookie, not readable by scripts, sent over HTTPS only in production.
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": env.get("APP_ENV", "production") == "production",
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=_int(env, "CONSOLE_SESSION_HOURS", 10)),
+        "WTF_CSRF_TIME_LIMIT": None,  # a form's token lives as long as her login, not an hour
+        # Failed logins allowed per username and per address within the window, before a pause.
+        "LOGIN_MAX_FAILURES": _int(env, "LOGIN_MAX_FAILURES", 5),
+        "LOGIN_WINDOW_MINUTES": _int(env, "LOGIN_WINDOW_MINUTES", 15),
         # Twilio's own limit is 1,600 characters; a form far larger than that is not from Twilio.
         "MAX_CONTENT_LENGTH": _int(env, "MAX_CONTENT_LENGTH", 64 * 1024),
     }

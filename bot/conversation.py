@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 
 from flask import current_app
 
-from bot import cases, outbox
+from bot import cases, chats, outbox
 from bot.engine import events as ev
 from bot.engine import resume
 from bot.engine.textmatch import clean_inbound
@@ -73,12 +73,16 @@ def handle_inbound(message: Inbound) -> list[Outbound]:
                                 lambda case: referrals.append(cases.notify_partner(session, vault, case,
                                                                                    message.received_at)))
         erased = any(isinstance(e, ev.DataErased) for e in events)
+        chat_messages: list[int] = []
         if erased:
             cases.erase_cases(session, contact)
             store.erase_contact(session, contact)
             contact = None
         else:
             store.save_session(session, vault, contact, new_state, message.received_at)
+            waiting_texts, chat_messages = chats.on_turn(session, vault, contact, new_state.status, events,
+                                                         message.received_at)
+            events = events + [ev.Reply(text, "counsellor.wait") for text in waiting_texts]
 
         inbound = Message(contact_id=contact.id if contact else None, direction=Direction.IN.value,
                           channel=message.channel, twilio_sid=message.sid,
@@ -95,7 +99,7 @@ def handle_inbound(message: Inbound) -> list[Outbound]:
         session.add_all(replies)
         session.flush()
         result = [_outbound(vault, m) for m in replies]
-        queued = [m.id for m in referrals if m is not None]
+        queued = [m.id for m in referrals if m is not None] + chat_messages
     outbox.send_after_commit(queued)
     log.info("inbound message %s handled: %d replies, events=%s, %.1f ms", inbound.id, len(result),
              ",".join(sorted({type(e).__name__ for e in events})), (time.perf_counter() - started) * 1000)

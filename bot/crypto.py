@@ -22,6 +22,7 @@ class Vault:
             raise ConfigError("DATA_KEYS must be Fernet keys (32 url-safe base64 bytes), comma-separated") from None
         # The lookup hash has its own key, derived from SECRET_KEY so it never equals a data key.
         self._hash_key = hmac.new(secret_key.encode(), b"contact-lookup-hash-v1", hashlib.sha256).digest()
+        self._pseudonym_key = hmac.new(secret_key.encode(), b"staff-pseudonym-v1", hashlib.sha256).digest()
 
     def encrypt(self, text: str | None) -> str | None:
         return None if text is None else self._fernet.encrypt(text.encode()).decode()
@@ -46,3 +47,17 @@ class Vault:
 
     def phone_hash(self, e164: str) -> str:
         return hmac.new(self._hash_key, e164.encode(), hashlib.sha256).hexdigest()
+
+    def pseudonym(self, contact_id: int) -> str:
+        """How staff see her: a stable name that says nothing of her number ("Guest HK4T-R7MW")."""
+        digest = hmac.new(self._pseudonym_key, str(contact_id).encode(), hashlib.sha256).digest()
+        letters = "".join(PSEUDONYM_ALPHABET[b % len(PSEUDONYM_ALPHABET)] for b in digest[:8])
+        return f"Guest {letters[:4]}-{letters[4:]}"
+
+    def key_hash(self, value: str) -> str:
+        """A keyed hash for counting things (failed logins) without storing who or where."""
+        return hmac.new(self._hash_key, b"key:" + value.encode(), hashlib.sha256).hexdigest()
+
+
+# The case references' alphabet: no look-alike letters or digits, easy to read aloud on a call.
+PSEUDONYM_ALPHABET = "ACEFHJKMNPRTWXY3479"

@@ -22,6 +22,7 @@ QUEUES = ("high", "default", "low")
 PERIODIC = {
     "bot.tasks.purge_old_conversations": ("low", 6 * 3600),
     "bot.tasks.sweep_outbox": ("default", 60),
+    "bot.tasks.sweep_chats": ("default", 60),
 }
 """Jobs the worker enqueues on a schedule: dotted name -> (queue, every N seconds)."""
 

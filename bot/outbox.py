@@ -14,9 +14,10 @@ waits and the sweeper (bot.tasks.sweep_outbox) queues it later.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from redis.exceptions import RedisError
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session as DbSession
 
 from bot import jobs
@@ -25,6 +26,9 @@ from bot.engine.segments import count_segments
 from bot.store.models import Direction, Message, MessageStatus
 
 log = logging.getLogger(__name__)
+
+WHATSAPP_WINDOW = timedelta(hours=24)
+"""WhatsApp allows free text only this long after her last message; later, only an approved template."""
 
 
 def queue_message(db_session: DbSession, vault: Vault, *, to: str, channel: str, body: str, kind: str,
@@ -56,3 +60,10 @@ def send_after_commit(message_ids: list[int]) -> None:
         except RedisError as error:
             log.warning("could not queue message %s (%s); the outbox sweeper will send it",
                         message_id, type(error).__name__)
+
+
+def whatsapp_window_open(db_session: DbSession, contact_id: int, now: datetime) -> bool:
+    """True while free text may reach her on WhatsApp: her last WhatsApp message is under 24 hours old."""
+    last_inbound = db_session.scalar(select(func.max(Message.created_at)).where(
+        Message.contact_id == contact_id, Message.direction == Direction.IN.value, Message.channel == "whatsapp"))
+    return last_inbound is not None and last_inbound >= now - WHATSAPP_WINDOW

@@ -9,7 +9,7 @@ from flask import current_app
 from redis.exceptions import RedisError
 from sqlalchemy import and_, delete, exists, func, or_, select
 
-from bot import jobs
+from bot import chats, jobs, outbox
 from bot.channels import twilio
 from bot.conversation import utcnow
 from bot.store import db
@@ -55,8 +55,6 @@ MAX_ATTEMPTS = 8
 """Sends tried before a message is failed for good (about 30 minutes of backoff in all)."""
 FIRST_RETRY, LAST_RETRY = 15, 3600
 """Backoff in seconds: 15 s after the first failure, doubling, at most an hour."""
-WHATSAPP_WINDOW = timedelta(hours=24)
-"""WhatsApp allows free text only this long after her last message; later, only an approved template."""
 SWEEP_GRACE = timedelta(seconds=30)
 """A pending row this old with no retry time lost its job (Redis was down, or lost it)."""
 SWEEP_BATCH = 500
@@ -165,6 +163,18 @@ def sweep_outbox(now: datetime | None = None) -> dict:
     return result
 
 
+def sweep_chats(now: datetime | None = None) -> dict:
+    """The counsellors' queue's clock (bot.chats.sweep): tell women nobody is free yet, release idle chats.
+
+    Runs every minute on the worker (jobs.PERIODIC), and whenever a counsellor's queue page refreshes.
+    """
+    now = now or utcnow()
+    with db.session() as session, session.begin():
+        queued = chats.sweep(session, current_app.extensions["vault"], now)
+    outbox.send_after_commit(queued)
+    return {"told": len(queued)}
+
+
 def _locked(session, message_id: int) -> Message | None:
     return session.scalars(select(Message).where(Message.id == message_id, Message.direction == Direction.OUT.value)
                            .with_for_update().execution_options(populate_existing=True)).one_or_none()
@@ -189,10 +199,7 @@ def _prepare(session, row: Message, now: datetime) -> tuple[_Send | None, str | 
     if row.channel == "whatsapp":
         sender, name = config["TWILIO_WHATSAPP_FROM"], "TWILIO_WHATSAPP_FROM"
         to, sender = _whatsapp(to), _whatsapp(sender) if sender else sender
-        last_inbound = session.scalar(select(func.max(Message.created_at)).where(
-            Message.contact_id == row.contact_id, Message.direction == Direction.IN.value,
-            Message.channel == "whatsapp")) if row.contact_id else None
-        if last_inbound is None or last_inbound < now - WHATSAPP_WINDOW:
+        if row.contact_id is None or not outbox.whatsapp_window_open(session, row.contact_id, now):
             template = config["TWILIO_WHATSAPP_TEMPLATE_SID"] or None
             if template is None:
                 return None, "not sent: WhatsApp's 24-hour window is closed and TWILIO_WHATSAPP_TEMPLATE_SID is not set"

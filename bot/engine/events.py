@@ -112,7 +112,7 @@ class CaseOpened(Event):
 
 @dataclass(frozen=True)
 class CaseReferred(Event):
-    """She agreed to a referral and chose what is shared (reference, answers, answers_and_number)."""
+    """She agreed to a referral and chose what is shared (everything, answers, reference)."""
 
     reference: str
     share: str

@@ -11,12 +11,17 @@ from bot.engine.flowset import FlowSet, State
 from bot.engine.loader import OPTIONAL_TEXTS
 from bot.engine.problems import Problem
 from bot.engine.steps import STEP_TYPES
+from bot.engine.steps.free_text import SKIP_KEY
+from bot.engine.steps.long_text import DONE_KEY
+from bot.engine.steps.yes_no import NO_KEY, YES_KEY
 from bot.engine.text_checks import check_texts
 from bot.engine.textmatch import normalise
 from bot.engine.texts import placeholders
 
 # Her safety depends on these keywords existing.
 REQUIRED_KEYWORDS = ("menu", "language", "counsellor", "quick_exit", "stop", "start", "delete")
+# Words she types to answer; a keyword is matched first, so it would take any of these words away.
+ANSWER_KEYS = (YES_KEY, NO_KEY, SKIP_KEY, DONE_KEY)
 
 
 def validate(flows: FlowSet, known_facts: set[str] | None = None) -> list[Problem]:
@@ -104,11 +109,23 @@ def _check_keywords(flows: FlowSet, report, used_keys) -> None:
                            f"word '{word}' is a keyword of both '{owner_of_word[word]}' and '{keyword.id}'")
                 else:
                     owner_of_word[word] = keyword.id
+    _check_answer_words(flows, owner_of_word, report)
     if flows.flows:
         path = flows.keywords_path
         for required in REQUIRED_KEYWORDS:
             if required not in seen_ids:
                 report(path, 1, f"keyword '{required}' is required (it works from any state)")
+
+
+def _check_answer_words(flows: FlowSet, owner_of_word: dict[str, str], report) -> None:
+    for key in ANSWER_KEYS:
+        for language in flows.texts.languages:
+            entry = flows.texts.texts.get(language, {}).get(key)
+            for word in (normalise(w) for w in entry.value.split(",")) if entry else ():
+                if word in owner_of_word:
+                    report(entry.path, entry.line, f"'{word}' in {key} is also a word of the keyword "
+                                                   f"'{owner_of_word[word]}', which is matched first: she "
+                                                   "could never give this answer")
 
 
 def _check_reachable(flows: FlowSet, report) -> None:

@@ -175,3 +175,74 @@ class DirectoryEntry(Base):
     phone: Mapped[str] = mapped_column(String(32))             # E.164, a partner's work number
     active: Mapped[bool] = mapped_column(default=True)
     updated_at: Mapped[datetime]
+
+
+class Role(str, Enum):
+    """What a staff member may do in the console."""
+
+    COUNSELLOR = "counsellor"    # the chat queue and case work
+    COORDINATOR = "coordinator"  # as a counsellor, plus the directory and flows
+    ADMIN = "admin"              # everything, including accounts
+    PARTNER = "partner"          # a committee member or councillor: only the cases referred to her entry
+
+
+class User(Base):
+    """A staff member who logs in to the console. The password is kept only as an Argon2 hash."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))
+    directory_id: Mapped[int | None] = mapped_column(ForeignKey("directory_entries.id", ondelete="SET NULL"))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime]
+    last_login_at: Mapped[datetime | None]
+
+
+class LoginFailure(Base):
+    """A failed login, kept for a while to slow down password guessing (by username and by address)."""
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64), index=True)  # keyed hash of "user:name" or "ip:address"
+    created_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class ChatStatus(str, Enum):
+    WAITING = "waiting"  # in the queue for a counsellor
+    HELD = "held"        # a counsellor has claimed it: her messages go to that counsellor
+    CLOSED = "closed"    # handed back to the bot, closed by the counsellor, or she left
+
+
+class Chat(Base):
+    """A conversation escalated to a counsellor: in the queue, held by one counsellor, or closed."""
+
+    __tablename__ = "chats"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[str] = mapped_column(String(32))               # asked, danger_now, case_follow_up...
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    counsellor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]
+    claimed_at: Mapped[datetime | None]
+    last_reply_at: Mapped[datetime | None]      # the counsellor's last reply
+    told_waiting_at: Mapped[datetime | None]    # when the bot told her nobody was free yet
+    closed_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
+
+
+class ChatEvent(Base):
+    """The append-only trail of a chat: claims, notes, replies, hand-backs, views (never updated)."""
+
+    __tablename__ = "chat_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chat_id: Mapped[int] = mapped_column(ForeignKey("chats.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(64))   # "her", "bot", "system" or a staff username
+    detail_enc: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]

@@ -12,7 +12,7 @@ from bot.conversation import Inbound, handle_inbound, utcnow
 from bot.engine.segments import count_segments
 from bot.store import conversations as store
 from bot.store import db
-from bot.store.models import Contact, Direction, Message
+from bot.store.models import Contact, Direction, Message, Role, User
 
 bp = Blueprint("simulator", __name__, url_prefix="/simulator", template_folder="templates")
 DEFAULT_PHONE = "+923000000000"
@@ -22,6 +22,16 @@ DEFAULT_PHONE = "+923000000000"
 def only_when_enabled():
     if not current_app.config["SIMULATOR_ENABLED"]:
         abort(404)
+    if current_app.config["APP_ENV"] == "production" and not _staff_logged_in():
+        return redirect(url_for("console.login"))
+
+
+def _staff_logged_in() -> bool:
+    """In production the simulator is for logged-in staff only (it can write to real conversations)."""
+    user_id = session.get("user_id")
+    with db.session() as dbs:
+        user = dbs.get(User, user_id) if user_id is not None else None
+        return user is not None and user.active and user.role != Role.PARTNER.value
 
 
 def _current_phone() -> tuple[str, str]:
