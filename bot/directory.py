@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from pathlib import Path
 
+import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
 
@@ -193,6 +194,27 @@ def sync_directory(db: DbSession, entries: list[Entry], now: datetime) -> Change
             row.active, row.updated_at = False, now
             changes.deactivated.append(key)
     return changes
+
+
+def save_entry(db: DbSession, values: dict, now: datetime) -> tuple[str | None, list[str]]:
+    """Add or update one entry from the console's form, checked exactly as a file's entry is.
+
+    `values` has the file's fields (languages as a list, active as a bool). Returns the key, or None
+    and the problems, each as a sentence for the form.
+    """
+    problems: list[str] = []
+    item = load_yaml_text(yaml.safe_dump({"entries": [values]}, allow_unicode=True))["entries"][0]
+    entry = _entry(item, 1, lambda line, message: problems.append(message))
+    if entry is None or problems:
+        return None, problems or ["the entry is not complete"]
+    row = db.scalars(select(DirectoryEntry).where(DirectoryEntry.key == entry.key)).one_or_none()
+    if row is None:
+        db.add(DirectoryEntry(**{name: getattr(entry, name) for name in STORED}, updated_at=now))
+    else:
+        for name in STORED:
+            setattr(row, name, getattr(entry, name))
+        row.updated_at = now
+    return entry.key, []
 
 
 def describe(changes: Changes) -> list[str]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from xml.etree import ElementTree
 
 import pytest
 from sqlalchemy import select
@@ -14,7 +15,7 @@ from sqlalchemy import select
 from bot import chats
 from bot.conversation import utcnow
 from bot.store import db
-from bot.store.models import Case, Chat, ConversationSession, Message, User
+from bot.store.models import Case, Chat, ConversationSession, DirectoryEntry, Message, User
 from tests.conftest import inbound_params, make_app, sign
 from tests.test_cases import open_case
 
@@ -42,7 +43,7 @@ def webhook(app, body: str, sender: str = HER):
     response = app.test_client().post("/twilio/messages", data=params,
                                       headers={"X-Twilio-Signature": sign("/twilio/messages", params)})
     assert response.status_code == 200
-    return re.findall(r"<Message>(.*?)</Message>", response.get_data(as_text=True), re.S)
+    return [message.text for message in ElementTree.fromstring(response.data).findall("Message")]
 
 
 class Staff:
@@ -248,3 +249,43 @@ def test_in_production_the_simulator_needs_a_staff_login(database_url):
     response = app.test_client().get("/simulator/")
     assert response.status_code == 302 and response.headers["Location"].startswith("/console/login")
     app.extensions["db_engine"].dispose()
+
+
+def test_a_coordinator_edits_the_directory_with_the_same_checks_as_a_file(console_app):
+    console_app.test_cli_runner().invoke(args=["users", "create", "--username", "nadia", "--role", "coordinator",
+                                               "--password", PASSWORD])
+    nadia = Staff(console_app, "nadia")
+    form = {"name": "Sample Ziarat Councillor (fictional)", "kind": "councillor", "province": "balochistan",
+            "district": "Ziarat, زیارت", "languages": "bal, ur", "phone": "+1 202 555 0150", "active": "on"}
+    refused = nadia.post("/console/directory/new", id="sample_ziarat_councillor", **{**form, "phone": "call me"})
+    assert refused.status_code == 400 and "is not a phone number" in refused.get_data(as_text=True)
+    saved = nadia.post("/console/directory/new", id="sample_ziarat_councillor", **form)
+    assert "Saved sample_ziarat_councillor." in saved.get_data(as_text=True)
+    nadia.post("/console/directory/sample_ziarat_councillor", **{k: v for k, v in form.items() if k != "active"})
+    listing = console_app.test_cli_runner().invoke(args=["directory", "list"]).output
+    assert "sample_ziarat_councillor" in listing and "+12025550150" in listing
+    with console_app.app_context(), db.session() as s:
+        entry = s.scalars(select(DirectoryEntry).where(DirectoryEntry.key == "sample_ziarat_councillor")).one()
+        assert (entry.active, entry.languages) == (False, "bal,ur")
+    assert Staff(console_app, "amina").get("/console/directory").status_code == 403
+
+
+def test_on_duty_counsellors_get_an_sms_alert_that_says_nothing_about_her(database_url, fake_twilio):
+    app = make_app(database_url, COUNSELLOR_ALERT_NUMBERS=["+12025550190"], **fake_twilio.settings)
+    webhook(app, "hi")
+    webhook(app, "TALK")
+    [alert] = fake_twilio.messages
+    assert alert["to"] == "+12025550190" and "/console/" in alert["body"] and HER_DIGITS not in alert["body"]
+    app.extensions["db_engine"].dispose()
+
+
+def test_her_chat_closes_when_she_goes_back_to_the_menu_and_goes_when_she_deletes(console_app):
+    chat_id = escalate(console_app)
+    webhook(console_app, "0")
+    with console_app.app_context(), db.session() as s:
+        assert s.get(Chat, chat_id).status == "closed"
+    webhook(console_app, "TALK")
+    webhook(console_app, "DELETE")
+    webhook(console_app, "1")
+    with console_app.app_context(), db.session() as s:
+        assert s.scalars(select(Chat)).all() == []

@@ -74,8 +74,9 @@ def test_a_counsellor_takes_an_escalated_chat_from_the_live_queue_to_the_bot(chr
     amina = log_in(chromium, live, "amina")
     amina.wait_for_selector("text=Nobody is waiting.")
 
-    webhook(live, "سلام")
-    webhook(live, "بات")  # "talk" in Urdu: she asks for a counsellor
+    webhook(live, "سلام")  # the language menu: Salaam is said in every language here
+    webhook(live, "۲")     # Urdu
+    webhook(live, "بات")   # "talk" in Urdu: she asks for a counsellor
     row = amina.wait_for_selector("#queue a", timeout=15_000)  # the queue updates itself, no reload
     shot(amina, "queue")
     row.click()
@@ -83,8 +84,8 @@ def test_a_counsellor_takes_an_escalated_chat_from_the_live_queue_to_the_bot(chr
     amina.wait_for_selector("text=You have this chat")
 
     webhook(live, "میرا باس مجھے رات کو میسج کرتا ہے")
-    message = amina.wait_for_selector(".msg.in >> text=میرا باس", timeout=15_000)  # arrives live
-    assert message.evaluate("e => getComputedStyle(e.closest('.msg')).direction") == "rtl"
+    message = amina.wait_for_selector(".msg.in .text >> text=میرا باس", timeout=15_000)  # arrives live
+    assert message.evaluate("e => getComputedStyle(e).direction") == "rtl"  # Urdu reads right to left
 
     amina.fill("#reply", "I am here. Are you safe now?")
     amina.click("text=Send")
@@ -103,7 +104,8 @@ def test_a_counsellor_takes_an_escalated_chat_from_the_live_queue_to_the_bot(chr
 
     amina.click("text=Hand back to the bot")
     amina.wait_for_selector("text=She is back with the bot.")
-    assert webhook(live, "0")[0].startswith("السلام علیکم")  # the bot's menu, in her language
+    menu = webhook(live, "0")
+    assert menu[0].startswith("السلام علیکم"), menu  # the bot's menu, in her language
 
 
 def test_a_partner_opens_her_referred_case_but_not_another(chromium, live):

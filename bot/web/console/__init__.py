@@ -64,4 +64,4 @@ def login_required(*roles: str):
     return decorate
 
 
-from bot.web.console import auth, cases, chats  # noqa: E402,F401  (their routes register on bp)
+from bot.web.console import auth, cases, chats, directory  # noqa: E402,F401  (their routes register on bp)
