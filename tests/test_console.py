@@ -12,7 +12,7 @@ from xml.etree import ElementTree
 import pytest
 from sqlalchemy import select
 
-from bot import chats
+from bot import accounts, chats
 from bot.conversation import utcnow
 from bot.store import db
 from bot.store.models import Case, Chat, ConversationSession, DirectoryEntry, Message, User
@@ -97,6 +97,12 @@ def test_failed_logins_are_limited_even_for_the_right_password_then(console_app)
         assert Staff(console_app, "amina", "guess").response.status_code == 401
     refused = Staff(console_app, "amina", PASSWORD).response
     assert refused.status_code == 429 and "Too many failed logins" in refused.get_data(as_text=True)
+
+
+def test_one_address_guessing_many_names_is_paused_too(console_app):
+    for number in range(console_app.config["LOGIN_MAX_FAILURES"] * accounts.ADDRESS_FACTOR):
+        assert Staff(console_app, f"guess{number}", "guess").response.status_code == 401
+    assert Staff(console_app, "amina", PASSWORD).response.status_code == 429
 
 
 def test_a_form_without_its_csrf_token_is_rejected_and_changes_nothing(console_app):
