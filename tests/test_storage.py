@@ -7,7 +7,8 @@ import sqlalchemy as sa
 from sqlalchemy import func, select
 
 from bot.store import db, migrate
-from bot.store.models import Contact, ConversationSession, Message
+from bot.store.models import Case, Chat, Contact, ConversationSession, Message
+from tests.test_report_end_to_end import REPORT
 
 NUMBER = "+923001234567"
 NARRATIVE = "Mera manager Tariq mujhe raat ko messages bhejta hai"
@@ -17,19 +18,24 @@ def dump_database(app) -> str:
     """Every value of every table, as text: what someone who copied the database file would read."""
     with app.app_context(), db.engine().connect() as connection:
         parts = []
-        for table in ("contacts", "sessions", "messages"):
+        for table in sa.inspect(connection).get_table_names():
             for row in connection.execute(sa.text(f"SELECT * FROM {table}")):
                 parts.extend(str(value) for value in row)
         return "\n".join(parts)
 
 
-def test_database_holds_no_phone_number_or_message_text_in_clear(send, app):
-    send("hi", sender=NUMBER)
-    send("2", sender=NUMBER)  # counsellor: later messages are her own words
-    send(NARRATIVE, sender=NUMBER)
+def test_database_holds_no_phone_number_narrative_or_answer_in_clear(send, app):
+    for body in REPORT:  # her report: where she works, her district, what happened, her PIN
+        send(body, sender=NUMBER)
+    send("TALK", sender=NUMBER)
+    send(NARRATIVE, sender=NUMBER)  # held for a counsellor
+    with app.app_context(), db.session() as session:  # the report and the chat were really stored
+        assert session.scalar(select(func.count()).select_from(Case)) == 1
+        assert session.scalar(select(func.count()).select_from(Chat)) == 1
     dumped = dump_database(app)
-    for secret in (NUMBER, NUMBER[1:], "3001234567", "Tariq", "manager", "counsellor will reply"):
-        assert secret not in dumped
+    for secret in (NUMBER, NUMBER[1:], "3001234567", "Tariq", "manager", "counsellor will reply", "Quetta",
+                   "at night", "March"):
+        assert secret not in dumped, secret
 
 
 def test_saved_values_are_encrypted_at_rest_and_read_back(app):

@@ -1,6 +1,6 @@
 """`pages: [key, key, ...]`: long content in numbered parts she reads one by one.
 
-Each part is sent as "(2/5)", the text, then "1 More, 0 Menu" (the last: "1 Back, 0 Menu");
+Each part is sent as "(2/5)", the text, then "1 More, 0 Menu" (the last: "1 Continue, 0 Menu");
 even a single part has its "(1/1)" line.
 1 shows the next part, and after the last goes to `next`. The "(2/5)" line comes first, so a
 phone's notification preview never shows the content.
