@@ -47,23 +47,27 @@ def webhook(app, body: str, sender: str = HER):
 
 
 class Staff:
-    """A logged-in browser session of the test client: GETs, and POSTs with the page's CSRF token."""
+    """A logged-in browser session of the test client: GETs, and POSTs with the page's CSRF token.
 
-    def __init__(self, app, username: str, password: str = PASSWORD):
-        self.client = app.test_client()
-        self.response = self.client.post("/console/login", data={"csrf_token": self.token("/console/login"),
-                                                                 "username": username, "password": password})
+    `base_url` https:// for production apps, whose session cookie is sent over HTTPS only.
+    """
+
+    def __init__(self, app, username: str, password: str = PASSWORD, base_url: str = "http://localhost"):
+        self.client, self.base_url = app.test_client(), base_url
+        self.response = self.client.post("/console/login", base_url=base_url,
+                                         data={"csrf_token": self.token("/console/login"), "username": username,
+                                               "password": password})
 
     def token(self, path: str) -> str:
-        page = self.client.get(path).get_data(as_text=True)
+        page = self.client.get(path, base_url=self.base_url).get_data(as_text=True)
         return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
 
     def get(self, path: str):
-        return self.client.get(path, follow_redirects=True)
+        return self.client.get(path, base_url=self.base_url, follow_redirects=True)
 
     def post(self, path: str, **form):
-        return self.client.post(path, data={"csrf_token": self.token("/console/cases"), **form},
-                                follow_redirects=True)
+        return self.client.post(path, base_url=self.base_url, follow_redirects=True,
+                                data={"csrf_token": self.token("/console/cases"), **form})
 
 
 def escalate(app) -> int:

@@ -64,10 +64,11 @@ def test_with_redis_jobs_go_to_rq_and_a_worker_runs_them(database_url, redis_url
 def test_periodic_jobs_are_enqueued_once_per_interval_across_workers(database_url, redis_url):
     app = make_app(database_url, REDIS_URL=redis_url)
     with app.app_context():
-        assert jobs.enqueue_periodic(jobs.redis()) == ["bot.tasks.purge_old_conversations", "bot.tasks.sweep_outbox"]
+        assert jobs.enqueue_periodic(jobs.redis()) == ["bot.tasks.purge_old_conversations", "bot.tasks.sweep_outbox",
+                                                       "bot.tasks.sweep_chats"]
         assert jobs.enqueue_periodic(jobs.redis()) == []  # a second worker in the same interval
         assert Queue("low", connection=jobs.redis()).count == 1
-        assert Queue("default", connection=jobs.redis()).count == 1
+        assert Queue("default", connection=jobs.redis()).count == 2
     app.extensions["db_engine"].dispose()
 
 

@@ -23,6 +23,7 @@ from bot.conversation import utcnow
 from bot.store import db
 from bot.store.models import Contact, Direction, Message, MessageStatus
 from tests.conftest import ROOT, free_port, make_app
+from tests.test_console import PASSWORD, Staff
 
 HER = "+923001234567"
 PARTNER = "+923217654321"
@@ -282,8 +283,11 @@ def test_without_credentials_sends_are_logged_and_shown_on_the_outbox_page(datab
 def test_the_outbox_page_hides_the_text_in_production_and_is_off_without_the_simulator(database_url):
     production = make_app(database_url, APP_ENV="production")
     queue(production)
-    page = production.test_client().get("/simulator/outbox").get_data(as_text=True)
-    assert "referral" in page and REFERRAL not in page
+    assert production.test_client().get("/simulator/outbox").headers["Location"] == "/console/login"  # staff only
+    production.test_cli_runner().invoke(args=["users", "create", "--username", "amina", "--role", "counsellor",
+                                              "--password", PASSWORD])
+    page = Staff(production, "amina", base_url="https://helpline.example.org").get("/simulator/outbox")
+    assert "referral" in page.get_data(as_text=True) and REFERRAL not in page.get_data(as_text=True)
     production.extensions["db_engine"].dispose()
     off = make_app(database_url, SIMULATOR_ENABLED=False)
     assert off.test_client().get("/simulator/outbox").status_code == 404
