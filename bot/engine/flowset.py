@@ -56,6 +56,7 @@ class Settings:
     idle_minutes: int = 60
     max_attempts: int = 3
     texts: dict = field(default_factory=dict)  # role -> locale key (welcome_back, stuck, hints)
+    also_sent: tuple = ()  # (locale key or "namespace.*", line): texts sent outside the flows, checked too
     path: str = "flows/settings.yaml"
     line: int = 1
     key_lines: dict = field(default_factory=dict)

@@ -13,7 +13,7 @@ from bot.engine.flowset import Flow, FlowSet, Keyword, Settings, State
 from bot.engine.problems import Problem
 from bot.engine.steps import STEP_TYPES, kind_of
 from bot.engine.texts import Catalogue
-from bot.engine.yamlfile import LineDict, YamlProblem, load_yaml_text
+from bot.engine.yamlfile import LineDict, LineList, YamlProblem, load_yaml_text
 
 SPEC_VERSION = 1
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -129,7 +129,14 @@ class _Reader:
         if data is None or not self.check_version(path, data):
             return Settings(path=path)
         self.unknown_fields(path, data, ("spec_version", "entry", "first_contact", "idle_minutes", "max_attempts",
-                                         "texts"), "settings")
+                                         "texts", "also_sent"), "settings")
+        also_sent = data.get("also_sent", [])
+        if not isinstance(also_sent, LineList) and also_sent != []:
+            self.report(path, data.line_of("also_sent"), "'also_sent' must be a list of locale keys (or namespace.*)")
+            also_sent = []
+        for index, key in enumerate(also_sent):
+            if not isinstance(key, str):
+                self.report(path, also_sent.line_of(index), "'also_sent' must be a list of locale keys (or namespace.*)")
         texts = data.get("texts")
         if not isinstance(texts, LineDict):
             self.report(path, data.line_of("texts"), f"'texts' must name a locale key for: {', '.join(SETTINGS_TEXTS)}")
@@ -156,6 +163,8 @@ class _Reader:
                         idle_minutes=data.get("idle_minutes", 60) if isinstance(data.get("idle_minutes"), int) else 60,
                         max_attempts=data.get("max_attempts", 3) if isinstance(data.get("max_attempts"), int) else 3,
                         texts=dict(texts), path=path, line=data.line,
+                        also_sent=tuple((key, also_sent.line_of(i)) for i, key in enumerate(also_sent)
+                                        if isinstance(key, str)),
                         key_lines={**data.key_lines, **{f"texts.{k}": v for k, v in texts.key_lines.items()}})
 
     def numbers(self, file: Path) -> dict:

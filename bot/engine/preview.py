@@ -56,9 +56,12 @@ def state_messages(flows: FlowSet, state: State, language: str, values: dict | N
 
 
 def all_messages(flows: FlowSet, language: str) -> list[Preview]:
-    """Every message of every state, in `language`."""
+    """Every message of every state, and the texts settings say are sent outside the flows, in `language`."""
     values = sample_values(flows)
     settings = [Preview(None, flows.settings.texts[role], flows.texts.render(language, flows.settings.texts[role]))
                 for role in STANDALONE_SETTINGS_TEXTS if role in flows.settings.texts]
-    return settings + [preview for flow in flows.flows.values() for state in flow.states.values()
-                       for preview in state_messages(flows, state, language, values)]
+    params = {**flows.numbers, **values}
+    also = [Preview(None, key, flows.texts.render(language, key, params))
+            for pattern, _ in flows.settings.also_sent for key in flows.texts.expand(pattern)]
+    return settings + also + [preview for flow in flows.flows.values() for state in flow.states.values()
+                              for preview in state_messages(flows, state, language, values)]

@@ -47,6 +47,12 @@ class Catalogue:
     def default(self) -> str:
         return self.languages[0]
 
+    def expand(self, pattern: str) -> list[str]:
+        """The keys a pattern names: itself, or for "canned.*" every key of that namespace, in file order."""
+        if pattern.endswith(".*"):
+            return [key for key in self.texts.get(self.default, {}) if key.startswith(pattern[:-1])]
+        return [pattern] if self.has(pattern) else []
+
     def has(self, key: str, language: str | None = None) -> bool:
         return key in self.texts.get(language or self.default, {})
 

@@ -82,6 +82,11 @@ def _check_settings(flows: FlowSet, report, used_keys) -> None:
     for role, key in settings.texts.items():
         if isinstance(key, str):
             used_keys.append((key, settings.path, settings.key_lines.get(f"texts.{role}", settings.line)))
+    for pattern, line in settings.also_sent:
+        if not pattern.endswith(".*"):
+            used_keys.append((pattern, settings.path, line))
+        elif not flows.texts.expand(pattern):
+            report(settings.path, line, f"'also_sent' names '{pattern}', but no locale key starts with '{pattern[:-1]}'")
 
 
 def _check_keywords(flows: FlowSet, report, used_keys) -> None:
