@@ -17,7 +17,7 @@ def test_simulator_shows_the_bots_replies_with_their_sms_cost(client):
     client.post("/simulator/send", data={"phone": "0300 7654321", "channel": "sms", "body": "hi"})
     page = client.get("/simulator/").get_data(as_text=True)
     assert "Hello. Reply with a number:" in page
-    assert "1 SMS · GSM-7" in page
+    assert "2 SMS · GSM-7" in page
     assert "main.menu" in page
 
 
@@ -56,7 +56,7 @@ def test_chat_command_talks_through_the_same_engine(runner, app):
     result = runner.invoke(args=["chat", "--phone", "0300 1112223"], input="hi\n2\n")
     assert result.exit_code == 0, result.output
     assert "Chatting as +923001112223 over sms" in result.output
-    assert "bot [1 SMS]>\nHello. Reply with a number:" in result.output
+    assert "bot [2 SMS]>\nHello. Reply with a number:" in result.output
     assert "What counts as harassment" in result.output
     with app.app_context(), db.session() as session:
         assert session.scalar(select(func.count()).select_from(Message)) == 4
