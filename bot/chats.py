@@ -71,6 +71,7 @@ def on_turn(db: DbSession, vault: Vault, contact: Contact, session_status: Statu
             db.add(chat)
             db.flush()
             add_event(db, vault, chat, "queued", "her", now, {"reason": escalated.reason})
+            log.info("chat %s queued for a counsellor (%s)", chat.id, escalated.reason)
             queued += _alert_counsellors(db, vault, now)
         config = current_app.config
         if within_hours(config, now):
@@ -167,6 +168,7 @@ def sweep(db: DbSession, vault: Vault, now: datetime) -> list[int]:
             chat.status, chat.counsellor_id, chat.updated_at = ChatStatus.WAITING.value, None, now
             add_event(db, vault, chat, "released", "system", now,
                       {"from": holder.username if holder else None, "why": "no reply in time"})
+            log.info("chat %s back in the queue: no reply from its counsellor in time", chat.id)
     return queued
 
 
