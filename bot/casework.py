@@ -125,9 +125,8 @@ def describe(kind: str, detail: dict | None) -> str:
         return f"asked for a counsellor ({detail.get('reason')})"
     if kind == "released":
         return f"back in the queue: {detail.get('why', '')}"
-    words = kind.replace("_", " ")
     extra = {k: v for k, v in detail.items() if k not in ("message",)}
-    return f"{words} {json.dumps(extra, ensure_ascii=False)}" if extra else words
+    return json.dumps(extra, ensure_ascii=False) if extra else ""  # the console shows the kind beside it
 
 
 def _message_entry(vault: Vault, message: Message) -> Entry:
