@@ -55,24 +55,29 @@ def within_hours(config, now: datetime) -> bool:
     return start <= minute < end if start <= end else (minute >= start or minute < end)
 
 
-def on_turn(db: DbSession, vault: Vault, contact: Contact, session_status: Status, events: list,
-            now: datetime) -> tuple[list[str], list[int]]:
+def on_turn(db: DbSession, vault: Vault, contact: Contact, was_escalated: bool, session_status: Status,
+            events: list, now: datetime) -> tuple[list[str], list[int]]:
     """Keep the queue in step with her conversation after a turn of the engine.
 
     Returns texts to add to the bot's reply (how long she may wait) and outbox ids to send after commit.
+    A conversation that neither was nor is with a counsellor costs nothing here (no query).
     """
-    chat = open_chat(db, contact.id)
     escalated = next((e for e in events if isinstance(e, ev.Escalated)), None)
+    if escalated is None and not was_escalated and session_status != Status.ESCALATED:
+        return [], []
+    chat = open_chat(db, contact.id)
     extra, queued = [], []
-    if escalated is not None:
-        if chat is None:
-            chat = Chat(contact_id=contact.id, reason=escalated.reason, status=ChatStatus.WAITING.value,
-                        created_at=now, updated_at=now)
-            db.add(chat)
-            db.flush()
-            add_event(db, vault, chat, "queued", "her", now, {"reason": escalated.reason})
-            log.info("chat %s queued for a counsellor (%s)", chat.id, escalated.reason)
-            queued += _alert_counsellors(db, vault, now)
+    if chat is None and session_status == Status.ESCALATED:
+        # Also a conversation escalated before there was a queue: nobody would ever see it otherwise.
+        reason = escalated.reason if escalated is not None else "asked"
+        chat = Chat(contact_id=contact.id, reason=reason, status=ChatStatus.WAITING.value, created_at=now,
+                    updated_at=now)
+        db.add(chat)
+        db.flush()
+        add_event(db, vault, chat, "queued", "her", now, {"reason": reason})
+        log.info("chat %s queued for a counsellor (%s)", chat.id, reason)
+        queued += _alert_counsellors(db, vault, now)
+    if chat is not None and escalated is not None:
         config = current_app.config
         if within_hours(config, now):
             extra.append(_text(contact, "counsellor.expected_wait", minutes=config["COUNSELLOR_WAIT_MINUTES"]))

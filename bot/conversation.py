@@ -14,7 +14,7 @@ from flask import current_app
 
 from bot import cases, chats, outbox
 from bot.engine import events as ev
-from bot.engine import resume
+from bot.engine import Status, resume
 from bot.engine.textmatch import clean_inbound
 from bot.engine.segments import count_segments
 from bot.store import conversations as store
@@ -80,8 +80,8 @@ def handle_inbound(message: Inbound) -> list[Outbound]:
             contact = None
         else:
             store.save_session(session, vault, contact, new_state, message.received_at)
-            waiting_texts, chat_messages = chats.on_turn(session, vault, contact, new_state.status, events,
-                                                         message.received_at)
+            waiting_texts, chat_messages = chats.on_turn(session, vault, contact, state.status == Status.ESCALATED,
+                                                         new_state.status, events, message.received_at)
             events = events + [ev.Reply(text, "counsellor.wait") for text in waiting_texts]
 
         inbound = Message(contact_id=contact.id if contact else None, direction=Direction.IN.value,

@@ -299,3 +299,12 @@ def test_her_chat_closes_when_she_goes_back_to_the_menu_and_goes_when_she_delete
     webhook(console_app, "1")
     with console_app.app_context(), db.session() as s:
         assert s.scalars(select(Chat)).all() == []
+
+
+def test_a_conversation_escalated_before_the_queue_existed_joins_it(console_app):
+    webhook(console_app, "hi")
+    with console_app.app_context(), db.session() as s, s.begin():  # as an older version left it: no chat
+        s.scalars(select(ConversationSession)).one().status = "escalated"
+    assert webhook(console_app, "is anyone there?") == []
+    [row] = Staff(console_app, "amina").get("/console/queue.json").get_json()["chats"]
+    assert (row["status"], row["reason"]) == ("waiting", "asked")
