@@ -6,6 +6,7 @@ with a realistic message, the case is listed under KNOWN_MISDETECTIONS (strict x
 """
 from __future__ import annotations
 
+import dataclasses
 from functools import lru_cache
 
 import pytest
@@ -152,17 +153,16 @@ def test_a_balochi_first_message_is_balochi(text):
 
 
 @pytest.mark.parametrize("text", PASHTO)
-def test_a_pashto_first_message_is_pashto_when_pashto_is_enabled(text):
-    if not enabled("ps"):
-        pytest.skip("Pashto is not enabled in locales/languages.yaml")
+def test_a_pashto_first_message_is_pashto(text):
     assert detect(text) == "ps"
 
 
 @pytest.mark.parametrize("text", PASHTO)
-def test_a_pashto_first_message_is_not_taken_for_urdu_or_balochi_while_pashto_is_off(text):
-    if enabled("ps"):
-        pytest.skip("Pashto is enabled")
-    assert detect(text) is None
+def test_a_pashto_first_message_is_not_taken_for_urdu_or_balochi_were_pashto_turned_off(text):
+    flowset = shipped()
+    without_pashto = dataclasses.replace(flowset.texts, _words={}, _rtl={},
+                                         languages=tuple(code for code in flowset.texts.languages if code != "ps"))
+    assert detect_language(text, without_pashto, flowset.keywords) is None
 
 
 @pytest.mark.parametrize("text", AMBIGUOUS)
