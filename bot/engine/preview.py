@@ -28,6 +28,7 @@ class Preview:
     state: State | None  # None for a settings text
     key: str      # the locale key the message is built on (its budget and its place in the files)
     text: str
+    asked_again: bool = False  # the question repeated after a wrong answer, with the hint on top
 
 
 def sample_values(flows: FlowSet) -> dict:
@@ -63,5 +64,18 @@ def all_messages(flows: FlowSet, language: str) -> list[Preview]:
     params = {**flows.numbers, **values}
     also = [Preview(None, key, flows.texts.render(language, key, params))
             for pattern, _ in flows.settings.also_sent for key in flows.texts.expand(pattern)]
-    return settings + also + [preview for flow in flows.flows.values() for state in flow.states.values()
-                              for preview in state_messages(flows, state, language, values)]
+    states = [state for flow in flows.flows.values() for state in flow.states.values()]
+    return (settings + also + [preview for state in states for preview in state_messages(flows, state, language, values)]
+            + [preview for state in states for preview in asked_again(flows, state, language, values)])
+
+
+def asked_again(flows: FlowSet, state: State, language: str, values: dict | None = None) -> list[Preview]:
+    """What she gets when her answer to `state` did not fit (nothing for states that do not wait)."""
+    from bot.engine.resume import Turn
+
+    if not STEP_TYPES[state.kind].waits:
+        return []
+    values = sample_values(flows) if values is None else values
+    turn = Turn(flows, Session(language=language, values=dict(values)), datetime.now(timezone.utc))
+    turn.reprompt(state)
+    return [Preview(state, event.key, event.text, asked_again=True) for event in turn.events if isinstance(event, Reply)]

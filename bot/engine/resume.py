@@ -7,6 +7,7 @@ from bot.engine.detect import detect_language
 from bot.engine.events import Event, FlowEnded, HeldForCounsellor, LanguageChanged, Reply, ValueSaved
 from bot.engine.flowset import FlowSet, State
 from bot.engine.problems import FlowError
+from bot.engine.segments import count_segments
 from bot.engine.services import NoServices, Services
 from bot.engine.session import Session, Status
 from bot.engine.steps import END, HOLD, INVALID, STEP_TYPES, WAIT
@@ -86,13 +87,25 @@ class Turn:
             self.say(self.flows.settings.texts["stuck"])
             self.session.attempts = 0
             return
+        self.reprompt(state)
+
+    def reprompt(self, state: State) -> None:
+        """Ask again after an answer that did not fit: the hint on the first line, then the question.
+
+        When both would cost more SMS than the question's budget, the hint and what she can reply
+        (a menu's options) only: the question is still on her screen.
+        """
+        step = STEP_TYPES[state.kind]
         first_new = len(self.events)
-        step.reprompt(self, state)  # the question again, so she sees it and its options
+        step.reprompt(self, state)
         hint = step.hint_key(self, state)
-        if hint:  # one SMS: the hint on the first line, then the question again
+        if hint and len(self.events) > first_new:
             prompt = self.events[first_new]
-            self.events[first_new] = Reply(f"{self.text(hint)}\n{prompt.text}",
-                                           prompt.key)
+            text = f"{self.text(hint)}\n{prompt.text}"
+            if count_segments(text).segments > self.flows.texts.budget(prompt.key):
+                reminder = step.reminder(self, state)
+                text = f"{self.text(hint)}\n{reminder}" if reminder else self.text(hint)
+            self.events[first_new] = Reply(text, prompt.key)
 
     def restart(self, welcome_back: bool = False) -> None:
         if welcome_back:

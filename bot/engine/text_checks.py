@@ -31,7 +31,8 @@ def check_texts(flows: FlowSet, known_facts: set[str] | None = None) -> list[Pro
             budget = catalogue.budget(preview.key)
             if count.segments > budget:
                 problems.append(Problem(entry.path, entry.line,
-                                        f"'{preview.key}' in '{language}' is {count.segments} SMS as sent "
+                                        f"'{preview.key}' in '{language}' is {count.segments} SMS as sent"
+                                        f"{' when asked again' if preview.asked_again else ''} "
                                         f"({count.encoding}, {count.units} units); its budget is {budget}"))
             first_line = set(normalise(preview.text.split("\n", 1)[0]).split())
             named = sorted(first_line & unsafe)

@@ -76,6 +76,10 @@ class Step:
     def hint_key(self, turn: "Turn", state: "State") -> str | None:
         return None
 
+    def reminder(self, turn: "Turn", state: "State") -> str | None:
+        """What to repeat under the hint when the whole question with it would cost too many SMS."""
+        return None
+
     def reprompt(self, turn: "Turn", state: "State") -> None:
         """Ask again after an answer that did not fit (by default: the question as on arrival)."""
         self.enter(turn, state)

@@ -25,10 +25,12 @@ class Menu(Step):
                 for index, option in enumerate(menu, start=1)]
 
     def enter(self, turn, state):
-        lines = [turn.text(state.spec["say"])]
-        lines += [f"{number}. {label}" for number, (label, _, _) in enumerate(self.options(turn, state), 1)]
-        turn.send("\n".join(lines), state.spec["say"])
+        turn.send(f"{turn.text(state.spec['say'])}\n{self.reminder(turn, state)}", state.spec["say"])
         return WAIT
+
+    def reminder(self, turn, state):
+        """The numbered options."""
+        return "\n".join(f"{number}. {label}" for number, (label, _, _) in enumerate(self.options(turn, state), 1))
 
     def handle(self, turn, state, text):
         options = self.options(turn, state)
