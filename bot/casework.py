@@ -17,11 +17,11 @@ from bot.crypto import Vault
 from bot.store import conversations as store
 from bot.store.models import Case, CaseEvent, Chat, ChatEvent, Contact, DirectoryEntry, Message, Role, User
 
-# What a partner sees of her answers, by what she chose when asked (report.refer).
-PARTNER_SHARES = {
-    "everything": None,  # every answer, her own words included
+# The answers a partner does NOT see, by what she chose to share (report.refer). Any other choice
+# ("reference": only the case number and its status) shows her no answer at all.
+PARTNER_HIDDEN = {
+    "everything": set(),       # every answer, her own words included
     "answers": {"narrative"},  # every answer but her own words
-    "reference": "all",  # only that the case exists, its number and status
 }
 PRIVATE_ANSWERS = {"contact", "language"}
 """Never shown to partners whatever she shared: how the helpline may reach her."""
@@ -65,12 +65,10 @@ def answers_for(vault: Vault, case: Case, user: User) -> dict:
     answers = vault.decrypt_json(case.answers_enc, {}) or {}
     if not is_partner(user):
         return answers
-    share = (vault.decrypt_json(case.shared_enc, {}) or {}).get("share", "reference")
-    hidden = PARTNER_SHARES.get(share, "all")
-    if hidden == "all":
+    hidden = PARTNER_HIDDEN.get(shared_choice(vault, case))
+    if hidden is None:
         return {}
-    return {name: value for name, value in answers.items()
-            if name not in PRIVATE_ANSWERS and (hidden is None or name not in hidden)}
+    return {name: value for name, value in answers.items() if name not in PRIVATE_ANSWERS | hidden}
 
 
 def shared_choice(vault: Vault, case: Case) -> str:

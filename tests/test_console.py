@@ -308,3 +308,14 @@ def test_a_conversation_escalated_before_the_queue_existed_joins_it(console_app)
     assert webhook(console_app, "is anyone there?") == []
     [row] = Staff(console_app, "amina").get("/console/queue.json").get_json()["chats"]
     assert (row["status"], row["reason"]) == ("waiting", "asked")
+
+
+@pytest.mark.parametrize("share, shown", [("everything", {"narrative", "district"}), ("answers", {"district"}),
+                                          ("reference", set())])
+def test_a_partner_sees_exactly_what_she_chose_to_share(console_app, share, shown):
+    referred_cases(console_app)
+    with console_app.app_context(), db.session() as s, s.begin():
+        case = s.scalars(select(Case).where(Case.reference == "K7MXART4")).one()
+        case.shared_enc = console_app.extensions["vault"].encrypt_json({"share": share})
+    page = Staff(console_app, "quetta").get("/console/cases/K7MXART4").get_data(as_text=True)
+    assert ("Tariq" in page) == ("narrative" in shown) and ("Quetta" in page) == ("district" in shown)
